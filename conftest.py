@@ -1,0 +1,44 @@
+"""Repository-wide pytest hooks for running the course notebooks with nbval.
+
+* Student notebooks (``lessons/``) run in smoke mode; solution notebooks run at their real default
+  settings. The kernel inherits the environment when nbval starts it at the notebook's first cell,
+  so the variable is set just before that.
+* At the end, one line per notebook gives its wall time (kernel start plus every cell).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from minimoe.smoke import ENV_VAR
+
+_notebook_seconds: dict[str, float] = defaultdict(float)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    path = Path(str(item.fspath))
+    if path.suffix == ".ipynb":
+        if path.parent.name == "lessons":
+            os.environ[ENV_VAR] = "1"
+        else:
+            os.environ.pop(ENV_VAR, None)
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _notebook_seconds:
+        return
+    terminalreporter.section("notebook wall time")
+    for path, seconds in sorted(_notebook_seconds.items()):
+        terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
+    terminalreporter.write_line(f"{sum(_notebook_seconds.values()):7.1f} s  total")
