@@ -1,0 +1,64 @@
+"""Policy-gradient math for RL on verifiable rewards: advantages, losses, metrics.
+
+Everything here is a pure function of tensors, with no model code, so that the RL loop, the
+lessons and the tests can all call the same math. Typical use::
+
+    from minimoe.rl import get_policy_loss, group_advantages
+
+    adv = group_advantages(rewards, group_size)            # (groups * group_size,)
+    out = get_policy_loss("cispo")(logp, old_logp, adv, mask)
+    out.loss.backward(); log(out.metrics)
+"""
+
+from __future__ import annotations
+
+from minimoe.rl.advantages import group_advantages, reinforce_baseline_advantages
+from minimoe.rl.losses import (
+    DEFAULT_CONFIGS,
+    MAX_LOG_RATIO,
+    POLICY_LOSSES,
+    LossConfig,
+    LossOutput,
+    PolicyLoss,
+    default_config,
+    get_policy_loss,
+    register_policy_loss,
+)
+from minimoe.rl.metrics import (
+    approx_kl,
+    clip_fraction,
+    dropped_gradient_mass,
+    entropy,
+    is_weight_clip_fraction,
+    kl_k3,
+    masked_mean,
+    max_ratio,
+    mean_ratio,
+    trust_region_mask,
+    zero_variance_group_fraction,
+)
+
+__all__ = [
+    "DEFAULT_CONFIGS",
+    "MAX_LOG_RATIO",
+    "POLICY_LOSSES",
+    "LossConfig",
+    "LossOutput",
+    "PolicyLoss",
+    "approx_kl",
+    "clip_fraction",
+    "default_config",
+    "dropped_gradient_mass",
+    "entropy",
+    "get_policy_loss",
+    "group_advantages",
+    "is_weight_clip_fraction",
+    "kl_k3",
+    "masked_mean",
+    "max_ratio",
+    "mean_ratio",
+    "register_policy_loss",
+    "reinforce_baseline_advantages",
+    "trust_region_mask",
+    "zero_variance_group_fraction",
+]
