@@ -121,12 +121,25 @@ def test_train_and_eval_never_overlap(name):
     train = make_dataset(name, 1000, seed=0, split="train")
     evaluation = make_dataset(name, 100, seed=0, split="eval")
     other_seed = make_dataset(name, 1000, seed=1, split="train")
-    eval_prompts = {p.prompt for p in evaluation}
-    assert not eval_prompts & {p.prompt for p in train + other_seed}
+    key = TASKS[name].split_key
+    assert not {key(p) for p in evaluation} & {key(p) for p in train + other_seed}
     assert {split_of(p) for p in train} == {"train"} and {split_of(p) for p in evaluation} == {
         "eval"
     }
     assert len({p.prompt for p in train}) == len(train) == 1000  # distinct within a split
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (Arithmetic().problem(347, "+", 285), Arithmetic().problem(285, "+", 347)),
+        (Countdown().problem([9, 4, 5], 16), Countdown().problem([5, 9, 4], 16)),
+        (Sorting().problem("539140"), Sorting().problem("014359")),
+    ],
+)
+def test_reorderings_of_a_problem_share_its_split(first, second):
+    assert first.prompt != second.prompt
+    assert TASKS[first.task].split_key(first) == TASKS[second.task].split_key(second)
 
 
 def test_eval_split_is_about_eval_percent():

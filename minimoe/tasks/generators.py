@@ -12,9 +12,11 @@ The worked steps are never graded, only the answer after the last ``#``.
 
 Each task has a ``difficulty`` knob and draws from its own seeded ``random.Random``, so the same
 seed gives the same problems. ``make_dataset`` builds a list of distinct problems from one split:
-a problem belongs to the evaluation split when a hash of its task and prompt falls in the first
-``EVAL_PERCENT`` of 100 buckets, so train and eval sets never share a prompt, whatever seeds they
-were drawn with.
+a problem belongs to the evaluation split when a hash of its task and its ``split_key`` falls in
+the first ``EVAL_PERCENT`` of 100 buckets, so train and eval sets never share a problem, whatever
+seeds they were drawn with. The key ignores orders that do not matter (``3+5`` and ``5+3``; the
+numbers of a Countdown; the digits to sort), so an evaluation problem is never a training problem
+written in another order.
 """
 
 from __future__ import annotations
@@ -85,6 +87,12 @@ class Task:
     def verify(problem: Problem, completion: str) -> float:
         raise NotImplementedError
 
+    @staticmethod
+    def split_key(problem: Problem) -> str:
+        """What decides the problem's split. Problems that differ only by an order that does not
+        matter share a key, so a reordered training problem can never reappear in evaluation."""
+        return problem.prompt
+
     def __iter__(self) -> Iterator[Problem]:
         while True:
             yield self.sample()
@@ -137,6 +145,13 @@ class Arithmetic(Task):
     @staticmethod
     def verify(problem: Problem, completion: str) -> float:
         return verify_integer(completion, int(problem.answer))
+
+    @staticmethod
+    def split_key(problem: Problem) -> str:
+        if "+" in problem.prompt:  # a+b and b+a are the same problem
+            a, b = sorted(problem.prompt.removesuffix(THINK_MARKER).split("+"), key=int)
+            return f"{a}+{b}"
+        return problem.prompt
 
 
 def _column_values(a: int, b: int, operator: str, digits: int) -> list[int]:
@@ -218,6 +233,11 @@ class Countdown(Task):
     def verify(problem: Problem, completion: str) -> float:
         numbers, target = Countdown.parse_prompt(problem.prompt)
         return verify_countdown(completion, numbers, target)
+
+    @staticmethod
+    def split_key(problem: Problem) -> str:
+        numbers, target = Countdown.parse_prompt(problem.prompt)  # the numbers' order is irrelevant
+        return f"{sorted(numbers)}>{target}"
 
 
 # Operator precedence of an expression's outermost operator, to decide where brackets go.
@@ -326,15 +346,20 @@ class Sorting(Task):
     def verify(problem: Problem, completion: str) -> float:
         return verify_exact(completion, problem.answer)
 
+    @staticmethod
+    def split_key(problem: Problem) -> str:
+        return problem.answer  # every ordering of the same digits
+
 
 TASKS: dict[str, type[Task]] = {task.name: task for task in (Arithmetic, Countdown, Sorting)}
 
 
 def split_of(problem: Problem) -> str:
-    """``"eval"`` for the ``EVAL_PERCENT`` percent of problems whose (task, prompt) hash lands in
-    the first buckets, ``"train"`` for the rest. A hash, unlike a seed range, keeps the splits
+    """``"eval"`` for the ``EVAL_PERCENT`` percent of problems whose hashed (task, split key) lands
+    in the first buckets, ``"train"`` for the rest. A hash, unlike a seed range, keeps the splits
     apart even when two seeds happen to draw the same problem."""
-    digest = hashlib.sha256(f"{problem.task}|{problem.prompt}".encode()).digest()
+    key = TASKS[problem.task].split_key(problem)
+    digest = hashlib.sha256(f"{problem.task}|{key}".encode()).digest()
     return "eval" if int.from_bytes(digest[:8], "big") % 100 < EVAL_PERCENT else "train"
 
 
@@ -355,7 +380,7 @@ def make_dataset(
         raise ValueError(f"n must be a non-negative int, got {n!r}")
     generator = TASKS[task](difficulty, seed)
     problems: dict[str, Problem] = {}
-    max_draws = 100 * n + 1000
+    max_draws = 10 * n + 1000
     for _ in range(max_draws):
         if len(problems) == n:
             break
