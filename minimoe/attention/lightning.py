@@ -1,0 +1,417 @@
+"""Lightning attention: linear attention with a per-head exponential decay, computed in blocks.
+
+Notation (per head; every tensor here is ``(batch, heads, seq, head_dim)``):
+
+- q_t, k_t, v_t are the query, key and value rows of token t (after SiLU in the module).
+- s_h is the head's slope and λ_h = exp(−s_h) its decay, 0 < λ < 1.
+- S_t, the state, is a (head_dim × head_dim) matrix: S_t = λ S_{t−1} + k_tᵀ v_t.
+- o_t = q_t S_t.
+
+There is no softmax, no 1/sqrt(d) and no denominator: M1 normalises the output with an RMSNorm
+over all heads instead (see :class:`LightningAttention`). Unrolling the recurrence gives the
+quadratic "masked" form O = [(Q Kᵀ) ⊙ M] V with M[t, s] = λ^(t−s) for t ≥ s and 0 above the
+diagonal. The forms below compute the same O:
+
+- :func:`lightning_attention_naive`: the masked form, O(n² d). For teaching and testing.
+- :func:`lightning_attention_recurrent`: one token at a time, O(n d²). What decoding does.
+- :func:`lightning_attention_blockwise`: the tiled form that lightning attention is named
+  for, O(n B d + n d²) with block size B. Inside a block it uses the masked ("left") product,
+  across blocks the state ("right") product. This is what prefill uses.
+
+All decays are computed as exp(−s·distance) with distance ≥ 0, so they can underflow to 0 but
+never overflow: no form ever builds a growing λ^(−t).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from minimoe.norm import RMSNorm
+
+# Block size B for lightning_attention_blockwise, chosen by measurement (tuned with
+# `minimoe bench attention` on a 2-core AVX2 CPU, 8 heads × 64 dims, float32, 16K–64K tokens).
+# B costs 4·n·B·d FLOPs in the masked intra-block products against 4·n·d² in the state
+# products, so a small B wastes less work on the masked upper triangles, while a large B gives
+# the matrix multiplications more room to run at full speed. TODO: measured table.
+DEFAULT_BLOCK_SIZE = 64
+
+# Blocks are processed this many tokens at a time: every intermediate (the B×B scores of each
+# block, the per-block states) then stays a few MB whatever the sequence length, so time grows
+# linearly with n instead of slowing down once the intermediates fall out of cache.
+_CHUNK_TOKENS = 4096
+
+
+def lightning_slopes(num_heads: int, layer_idx: int, num_layers: int) -> torch.Tensor:
+    """Per-head slopes s_h of one layer; the head's decay is λ_h = exp(−s_h).
+
+    s_h = 2^(−8h/H) for h = 1..H (ALiBi's geometric ladder), times a layer factor
+    ``1 − layer_idx/(num_layers − 1 + 1e−5) + 1e−5`` that falls from ≈1 at the first layer to
+    ≈0 at the last: early layers forget fast (local), late layers barely forget (global).
+    The 1e−5 terms keep a one-layer model (0/1e−5 = 0) and the last layer (s > 0) well defined.
+    Computed exactly as HF's MiniMax port does, so the float32 values agree bit for bit.
+
+    Returns:
+        (num_heads,) float32.
+    """
+    if num_heads <= 0:
+        raise ValueError(f"num_heads must be positive, got {num_heads}")
+    if num_layers <= 0:
+        raise ValueError(f"num_layers must be positive, got {num_layers}")
+    if not 0 <= layer_idx < num_layers:
+        raise ValueError(f"layer_idx must be in [0, {num_layers - 1}], got {layer_idx}")
+    base = 1 / (2 ** (8 / num_heads))
+    ladder = base ** (torch.arange(num_heads) + 1)
+    factor = 1 - layer_idx / (num_layers - 1 + 1e-5) + 1e-5
+    return (ladder * factor).float()
+
+
+def decay_mask(seq: int, slopes: torch.Tensor) -> torch.Tensor:
+    """The causal decay mask M, shape (heads, seq, seq): M[h, t, s] = λ_h^(t−s) if t ≥ s else 0."""
+    if seq < 0:
+        raise ValueError(f"seq must be non-negative, got {seq}")
+    position = torch.arange(seq, device=slopes.device, dtype=torch.float32)
+    distance = position[:, None] - position[None, :]  # t − s
+    # exp(−s·distance) only for distance ≥ 0: values in (0, 1], never an overflow.
+    mask = torch.exp(-slopes.float()[:, None, None] * distance.clamp(min=0))
+    return mask.masked_fill(distance < 0, 0.0)
+
+
+def _check_qkv(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, slopes: torch.Tensor
+) -> tuple[int, int, int, int]:
+    if q.ndim != 4:
+        raise ValueError(f"q must be (batch, heads, seq, head_dim), got shape {tuple(q.shape)}")
+    if k.shape != q.shape:
+        raise ValueError(f"k shape {tuple(k.shape)} must equal q shape {tuple(q.shape)}")
+    if v.ndim != 4 or v.shape[:3] != q.shape[:3]:
+        raise ValueError(
+            f"v must be (batch, heads, seq, v_dim) matching q's first three dims "
+            f"{tuple(q.shape[:3])}, got {tuple(v.shape)}"
+        )
+    if not (q.is_floating_point() and k.is_floating_point() and v.is_floating_point()):
+        raise TypeError("q, k and v must be floating-point tensors")
+    if slopes.shape != (q.shape[1],):
+        raise ValueError(
+            f"slopes must have shape (heads,) = ({q.shape[1]},), got {tuple(slopes.shape)}"
+        )
+    return q.shape[0], q.shape[1], q.shape[2], v.shape[3]
+
+
+def _check_state(
+    state: torch.Tensor | None, batch: int, heads: int, dim: int, v_dim: int, device: torch.device
+) -> torch.Tensor:
+    """The state as float32, zeros if None. Shape (batch, heads, head_dim, v_dim)."""
+    if state is None:
+        return torch.zeros(batch, heads, dim, v_dim, device=device)
+    if state.shape != (batch, heads, dim, v_dim):
+        raise ValueError(
+            f"state must have shape (batch, heads, head_dim, v_dim) = "
+            f"{(batch, heads, dim, v_dim)}, got {tuple(state.shape)}"
+        )
+    return state.float()
+
+
+def lightning_attention_naive(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, slopes: torch.Tensor
+) -> torch.Tensor:
+    """O = [(Q Kᵀ) ⊙ M] V with the decay mask M of :func:`decay_mask`.
+
+    Args:
+        q, k: (batch, heads, seq, head_dim); v: (batch, heads, seq, v_dim).
+        slopes: (heads,) the s_h of :func:`lightning_slopes`.
+
+    Returns:
+        (batch, heads, seq, v_dim) in q's dtype (computed in float32). Builds the full
+        (seq × seq) matrix per head, so memory grows as n².
+    """
+    _check_qkv(q, k, v, slopes)
+    scores = q.float() @ k.float().transpose(-1, -2)  # (batch, heads, seq, seq)
+    return ((scores * decay_mask(q.shape[2], slopes)) @ v.float()).to(q.dtype)
+
+
+def lightning_decode_step(
+    q_t: torch.Tensor,
+    k_t: torch.Tensor,
+    v_t: torch.Tensor,
+    slopes: torch.Tensor,
+    state: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One token of the recurrence: S ← λ S + k_tᵀ v_t, then o_t = q_t S.
+
+    Args:
+        q_t, k_t: (batch, heads, head_dim); v_t: (batch, heads, v_dim).
+        slopes: (heads,).
+        state: (batch, heads, head_dim, v_dim), float32.
+
+    Returns:
+        (o_t, new_state): o_t (batch, heads, v_dim) in q_t's dtype, new_state float32.
+    """
+    if q_t.ndim != 3:
+        raise ValueError(
+            f"q_t must be one token, (batch, heads, head_dim), got shape {tuple(q_t.shape)}"
+        )
+    batch, heads, _, v_dim = _check_qkv(q_t[:, :, None], k_t[:, :, None], v_t[:, :, None], slopes)
+    state = _check_state(state, batch, heads, q_t.shape[-1], v_dim, q_t.device)
+    decay = torch.exp(-slopes.float())[:, None, None]  # λ, (heads, 1, 1)
+    outer = k_t.float()[..., :, None] * v_t.float()[..., None, :]  # k_tᵀ v_t
+    new_state = decay * state + outer
+    o_t = (q_t.float()[..., None, :] @ new_state)[..., 0, :]
+    return o_t.to(q_t.dtype), new_state
+
+
+def lightning_attention_recurrent(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    slopes: torch.Tensor,
+    state: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The recurrent form: :func:`lightning_decode_step` for every token in turn.
+
+    Args:
+        q, k: (batch, heads, seq, head_dim); v: (batch, heads, seq, v_dim).
+        slopes: (heads,).
+        state: (batch, heads, head_dim, v_dim) to continue from, or None for zeros.
+
+    Returns:
+        (out, state): out (batch, heads, seq, v_dim) in q's dtype; the final float32 state.
+    """
+    batch, heads, seq, v_dim = _check_qkv(q, k, v, slopes)
+    state = _check_state(state, batch, heads, q.shape[-1], v_dim, q.device)
+    outputs = []
+    for t in range(seq):
+        o_t, state = lightning_decode_step(q[:, :, t], k[:, :, t], v[:, :, t], slopes, state)
+        outputs.append(o_t)
+    out = torch.stack(outputs, dim=2) if outputs else v.new_zeros(batch, heads, 0, v_dim)
+    return out.to(q.dtype), state
+
+
+class _BlockDecays(NamedTuple):
+    """Decays of one block of length B, per head (float32)."""
+
+    query: torch.Tensor  # (heads, B, 1): λ^(i+1), how much of the incoming state row i sees
+    key: torch.Tensor  # (heads, B, 1): λ^(B−1−j), how much key j has faded by the block's end
+    diagonal: torch.Tensor  # (heads, B, B): the in-block causal mask λ^(i−j), 0 for j > i
+    block: torch.Tensor  # (heads, 1, 1): λ^B, how much the state fades across a whole block
+
+
+def _block_decays(slopes: torch.Tensor, block: int) -> _BlockDecays:
+    s = slopes.float()[:, None, None]
+    position = torch.arange(block, device=slopes.device, dtype=torch.float32)[:, None]
+    return _BlockDecays(
+        query=torch.exp(-s * (position + 1)),
+        key=torch.exp(-s * (block - 1 - position)),
+        diagonal=decay_mask(block, slopes),
+        block=torch.exp(-s * block),
+    )
+
+
+def _whole_blocks(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    state: torch.Tensor,
+    decays: _BlockDecays,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Lightning attention over a run of whole blocks, all blocks at once where possible.
+
+    q, k: (batch, heads, m·B, d) and v: (batch, heads, m·B, e), float32 and contiguous;
+    state: (batch, heads, d, e), the state before the first block. Returns (out, state after).
+    """
+    batch, heads, seq, dim = q.shape
+    v_dim = v.shape[-1]
+    block = decays.diagonal.shape[-1]
+    m = seq // block
+    qb = q.view(batch, heads, m, block, dim)
+    kb = k.view(batch, heads, m, block, dim)
+    vb = v.view(batch, heads, m, block, v_dim)
+
+    # Intra-block, left product [(Q_b K_bᵀ) ⊙ D] V_b: every block in one batched matmul.
+    scores = qb @ kb.transpose(-1, -2)  # (batch, heads, m, B, B)
+    scores.mul_(decays.diagonal[:, None])
+    out = scores @ vb  # (batch, heads, m, B, e)
+
+    # What each block adds to the state by its end, K̃_bᵀ V_b with K̃ = λ^(B−1−j) k_j:
+    # one batched matmul for all blocks.
+    block_kv = (kb * decays.key[:, None]).transpose(-1, -2) @ vb  # (batch, heads, m, d, e)
+
+    # The state entering each block: S_0 = state, S_b = λ^B S_{b−1} + K̃_{b−1}ᵀ V_{b−1}.
+    # A short sequential scan of cheap (d × e) updates; the closed form Σ λ^(B(b−1−c)) K̃_cᵀV_c
+    # would cost O(m² d e) and the cumulative-sum trick needs the overflowing λ^(−B c).
+    states = torch.empty(batch, heads, m, dim, v_dim, device=q.device)
+    states[:, :, 0] = state
+    for b in range(1, m):
+        torch.addcmul(block_kv[:, :, b - 1], decays.block, states[:, :, b - 1], out=states[:, :, b])
+    new_state = torch.addcmul(block_kv[:, :, m - 1], decays.block, states[:, :, m - 1])
+
+    # Inter-block, right product (λ^(i+1) q_i) S_b: again one batched matmul.
+    out += (qb * decays.query[:, None]) @ states
+    return out.view(batch, heads, seq, v_dim), new_state
+
+
+def lightning_attention_blockwise(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    slopes: torch.Tensor,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    state: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The tiled (lightning) form: masked product inside blocks, state product across them.
+
+    Split the sequence into blocks of B tokens. For row i of a block (0 ≤ i < B) entered with
+    state S::
+
+        o_i = Σ_{j≤i} λ^(i−j) (q_i·k_j) v_j      (intra: the block's own keys, left product)
+            + λ^(i+1) q_i S                       (inter: everything before, right product)
+        S  ← λ^B S + Σ_j λ^(B−1−j) k_jᵀ v_j      (the state carried to the next block)
+
+    A sequence that is not a multiple of B ends with one shorter block, whose decays use its own
+    length. Passing the returned state to the next call continues the sequence: prefilling in
+    chunks gives the same outputs as one prefill.
+
+    Args:
+        q, k: (batch, heads, seq, head_dim); v: (batch, heads, seq, v_dim). Any float dtype.
+        slopes: (heads,) the s_h of :func:`lightning_slopes`.
+        block_size: B, any positive integer (the result does not depend on it).
+        state: (batch, heads, head_dim, v_dim) to continue from, or None for zeros.
+
+    Returns:
+        (out, state): out (batch, heads, seq, v_dim) in q's dtype; the state, float32. As in
+        M1's code, the products and the state are accumulated in float32 whatever the input
+        dtype.
+    """
+    batch, heads, seq, v_dim = _check_qkv(q, k, v, slopes)
+    if not isinstance(block_size, int) or block_size <= 0:
+        raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
+    state = _check_state(state, batch, heads, q.shape[-1], v_dim, q.device)
+    q32, k32, v32 = (t.float().contiguous() for t in (q, k, v))
+    out = torch.empty(batch, heads, seq, v_dim, device=q.device)
+
+    whole = seq - seq % block_size
+    decays = _block_decays(slopes, block_size)
+    chunk = max(block_size, _CHUNK_TOKENS - _CHUNK_TOKENS % block_size)
+    for start in range(0, whole, chunk):
+        stop = min(start + chunk, whole)
+        out[:, :, start:stop], state = _whole_blocks(
+            q32[:, :, start:stop], k32[:, :, start:stop], v32[:, :, start:stop], state, decays
+        )
+    if whole < seq:  # the ragged last block, with decays for its own length
+        tail = seq - whole
+        out[:, :, whole:], state = _whole_blocks(
+            q32[:, :, whole:],
+            k32[:, :, whole:],
+            v32[:, :, whole:],
+            state,
+            _block_decays(slopes, tail),
+        )
+    return out.to(q.dtype), state
+
+
+class LightningAttention(nn.Module):
+    """M1's lightning attention layer, with the parameter names of HF's MiniMaxLightningAttention.
+
+    ::
+
+        q, k, v = SiLU(qkv_proj(x))                 split per head: [q_h | k_h | v_h]
+        o       = lightning attention(q, k, v)      blockwise; one recurrent step when decoding
+        out     = out_proj(RMSNorm(concat_heads(o)) ⊙ sigmoid(output_gate(x)))
+
+    Args:
+        hidden_size: width of x.
+        num_heads, head_dim: H heads of d dims; the attention width H·d may differ from hidden.
+        layer_idx, num_layers: this layer's place in the model, which sets its decays.
+        block_size: B for the blockwise kernel; None for DEFAULT_BLOCK_SIZE.
+        eps: the RMSNorm epsilon (HF and M1 use the norm's default, 1e-6, here).
+    """
+
+    def __init__(
+        self,
+        hidden_size: int,
+        num_heads: int,
+        head_dim: int,
+        layer_idx: int,
+        num_layers: int,
+        block_size: int | None = None,
+        eps: float = 1e-5,
+    ) -> None:
+        super().__init__()
+        if hidden_size <= 0 or num_heads <= 0 or head_dim <= 0:
+            raise ValueError(
+                f"hidden_size, num_heads and head_dim must be positive, got "
+                f"{hidden_size}, {num_heads}, {head_dim}"
+            )
+        block_size = DEFAULT_BLOCK_SIZE if block_size is None else block_size
+        if block_size <= 0:
+            raise ValueError(f"block_size must be positive, got {block_size}")
+        self.num_heads = num_heads
+        self.head_dim = head_dim
+        self.layer_idx = layer_idx
+        self.num_layers = num_layers
+        self.block_size = block_size
+        width = num_heads * head_dim
+        self.qkv_proj = nn.Linear(hidden_size, 3 * width, bias=False)
+        self.output_gate = nn.Linear(hidden_size, width, bias=False)
+        self.out_proj = nn.Linear(width, hidden_size, bias=False)
+        self.norm = RMSNorm(width, eps=eps)
+        # A plain attribute, not a buffer: model.to(torch.bfloat16) must not round the decays,
+        # and the state dict then holds exactly HF's four weights.
+        self._slopes = lightning_slopes(num_heads, layer_idx, num_layers)
+
+    @property
+    def slopes(self) -> torch.Tensor:
+        """(heads,) float32 slopes s_h of this layer."""
+        return self._slopes
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        state: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Attend over x, continuing from ``state``.
+
+        Args:
+            x: (batch, seq, hidden).
+            state: (batch, heads, head_dim, head_dim) float32 from an earlier call, or None.
+            attention_mask: (batch, length) with length ≥ seq, 1 for real tokens and 0 for
+                left padding; its last ``seq`` columns describe x (so the running mask over
+                past and new tokens can be passed as is). Padded tokens' q, k and v are zeroed,
+                so they add nothing to the state and a padded row gives, at its real
+                positions, what the unpadded sequence gives.
+
+        Returns:
+            (out, state): out (batch, seq, hidden) in x's dtype; the new float32 state.
+        """
+        if x.ndim != 3:
+            raise ValueError(f"x must be (batch, seq, hidden), got shape {tuple(x.shape)}")
+        batch, seq, _ = x.shape
+        qkv = F.silu(self.qkv_proj(x))
+        if attention_mask is not None:
+            if attention_mask.ndim != 2 or attention_mask.shape[0] != batch:
+                raise ValueError(
+                    f"attention_mask must be (batch, length) with batch {batch}, "
+                    f"got shape {tuple(attention_mask.shape)}"
+                )
+            if attention_mask.shape[1] < seq:
+                raise ValueError(
+                    f"attention_mask covers {attention_mask.shape[1]} tokens, fewer than the "
+                    f"{seq} in x"
+                )
+            qkv = qkv * attention_mask[:, -seq:, None].to(qkv.dtype)
+        # HF's layout: per head, [q_h | k_h | v_h] side by side.
+        qkv = qkv.view(batch, seq, self.num_heads, 3 * self.head_dim).transpose(1, 2)
+        q, k, v = qkv.split(self.head_dim, dim=-1)  # (batch, heads, seq, head_dim) each
+        slopes = self._slopes.to(x.device)
+        if seq == 1 and state is not None:
+            o, state = lightning_decode_step(q[:, :, 0], k[:, :, 0], v[:, :, 0], slopes, state)
+            o = o[:, :, None]
+        else:
+            o, state = lightning_attention_blockwise(q, k, v, slopes, self.block_size, state)
+        o = o.transpose(1, 2).reshape(batch, seq, self.num_heads * self.head_dim)
+        out = self.norm(o) * torch.sigmoid(self.output_gate(x))
+        return self.out_proj(out), state
