@@ -123,12 +123,15 @@ class MiniMoEConfig:
                 f"num_heads={self.num_heads} must be a multiple of num_kv_heads={self.num_kv_heads} "
                 "(each key/value head serves a whole group of query heads)"
             )
-        if not isinstance(self.rotary_dim, int) or self.rotary_dim < 0:
-            raise ValueError(f"rotary_dim must be a non-negative integer, got {self.rotary_dim!r}")
-        if self.rotary_dim % 2 != 0 or self.rotary_dim > self.head_dim:
+        if (
+            not isinstance(self.rotary_dim, int)
+            or self.rotary_dim < 2
+            or self.rotary_dim % 2 != 0
+            or self.rotary_dim > self.head_dim
+        ):
             raise ValueError(
-                f"rotary_dim={self.rotary_dim} must be even and at most head_dim={self.head_dim} "
-                "(RoPE rotates pairs of dimensions)"
+                f"rotary_dim={self.rotary_dim!r} must be an even number between 2 and "
+                f"head_dim={self.head_dim} (RoPE rotates pairs of dimensions)"
             )
         if self.top_k > self.num_experts:
             raise ValueError(

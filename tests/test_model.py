@@ -139,14 +139,14 @@ def test_bad_inputs_raise_helpful_errors():
 def test_tiny_model_learns_a_repeating_sequence():
     torch.manual_seed(0)
     model = MiniMoE(MiniMoEConfig.preset("tiny", vocab_size=16, num_layers=4, layer_pattern="LLLS"))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    ids = torch.arange(32).remainder(8)[None].repeat(4, 1)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    ids = torch.arange(17).remainder(8)[None].repeat(2, 1)
     losses = []
-    for _ in range(30):
+    for _ in range(10):
         out = model(ids[:, :-1])
         loss = torch.nn.functional.cross_entropy(out.logits.reshape(-1, 16), ids[:, 1:].reshape(-1))
         optimizer.zero_grad()
         (loss + out.aux_loss).backward()
         optimizer.step()
         losses.append(loss.item())
-    assert losses[-1] < 0.5 * losses[0]
+    assert losses[-1] < 0.25 * losses[0]
