@@ -76,7 +76,7 @@ def test_documented_examples():
     assert Arithmetic().problem(347, "+", 285).target == "12,13,6#632<eos>"
     assert Arithmetic().problem(347, "-", 285).target == "2,-4,0#62<eos>"
     assert Arithmetic().problem(947, "+", 685).target == "12,13,16#1632<eos>"
-    assert Sorting().problem("539140").target == "#013459<eos>"
+    assert Sorting().problem("5391406612").target == "#0112345669<eos>"
     problem = Countdown().problem([9, 4, 5], 16)
     assert problem.prompt == "9 4 5>16:"
     assert problem.verify("9-5=4,4*4=16#4*(9-5)<eos>") == 1.0

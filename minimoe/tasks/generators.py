@@ -316,22 +316,22 @@ def _apply(
 class Sorting(Task):
     """Sort a string of ``difficulty`` digits (repeats allowed) in ascending order.
 
-    No worked steps: each output digit is one look-up over the prompt, which attention does in a
-    single step, so the target starts with the answer marker.
+    No worked steps: a small transformer learns to sort without writing any down, so the target
+    starts with the answer marker. The single right answer makes this the easiest task to verify.
 
-    Example (difficulty 6)::
+    Example (difficulty 10)::
 
-        prompt  "539140:"       target  "#013459<eos>"
+        prompt  "5391406612:"   target  "#0112345669<eos>"
     """
 
     name = "sorting"
-    min_difficulty, max_difficulty, default_difficulty = 2, 16, 6
+    min_difficulty, max_difficulty, default_difficulty = 2, 16, 10
 
     def sample(self) -> Problem:
         return self.problem("".join(self.rng.choice("0123456789") for _ in range(self.difficulty)))
 
     def problem(self, digits: str) -> Problem:
-        """The problem of sorting the digit string ``digits``, e.g. ``problem("539140")``."""
+        """The problem of sorting the digit string ``digits``, e.g. ``problem("5391406612")``."""
         if not digits or any(c not in "0123456789" for c in digits):
             raise ValueError(f"digits must be a non-empty string of 0-9, got {digits!r}")
         answer = "".join(sorted(digits))
