@@ -134,3 +134,29 @@ def test_unknown_state_dict_keys_raise(hf_model):
     state["model.layers.0.mlp.shared_experts.weight"] = torch.zeros(1)
     with pytest.raises(ValueError, match="shared_experts"):
         from_hf_state_dict(state, hf_model.config)
+
+
+def test_left_padded_batch_matches_hf():
+    # Layer 0 is softmax here: HF's MiniMaxCache measures its length on layer 0 and reports 0
+    # when that is a lightning layer, which breaks HF's padding mask when decoding.
+    torch.manual_seed(2)
+    hf = transformers.MiniMaxForCausalLM(
+        _hf_config(layer_types=["full_attention"] + ["linear_attention"] * 3)
+    ).eval()
+    model = from_hf_model(hf).eval()
+    assert model.config.layer_pattern == "SLLL"
+    ids = torch.randint(1, 100, (2, 9))
+    mask = torch.ones(2, 9, dtype=torch.long)
+    mask[0, :4] = 0
+    with torch.no_grad():
+        theirs = hf(ids, attention_mask=mask, use_cache=True)
+        ours = model(ids, attention_mask=mask)
+        real = mask[..., None].bool()
+        prefill_diff = (ours.logits - theirs.logits).masked_fill(~real, 0).abs().max().item()
+        next_ids = torch.tensor([[5], [6]])
+        full_mask = torch.cat([mask, torch.ones(2, 1, dtype=torch.long)], dim=1)
+        theirs = hf(next_ids, attention_mask=full_mask, cache=theirs.cache, use_cache=True)
+        ours = model(next_ids, cache=ours.cache)
+        decode_diff = (ours.logits - theirs.logits).abs().max().item()
+    print(f"left-padded: prefill {prefill_diff:.2e}, decode {decode_diff:.2e}")
+    assert max(prefill_diff, decode_diff) <= 1e-4
