@@ -194,7 +194,8 @@ class MiniMoE(nn.Module):
         if attention_mask is not None and attention_mask.shape != input_ids.shape:
             raise ValueError(
                 f"attention_mask shape {tuple(attention_mask.shape)} must equal input_ids shape "
-                f"{tuple(input_ids.shape)}"
+                f"{tuple(input_ids.shape)}: it covers the new tokens only (the cache keeps the "
+                "mask of earlier ones)"
             )
         past_length = 0 if cache is None else cache.length
         full_mask = self._extend_mask(cache, attention_mask, batch, seq)
