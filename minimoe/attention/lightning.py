@@ -42,7 +42,7 @@ DEFAULT_BLOCK_SIZE = 64
 # Blocks are processed this many tokens at a time: every intermediate (the B×B scores of each
 # block, the per-block states) then stays a few MB whatever the sequence length, so time grows
 # linearly with n instead of slowing down once the intermediates fall out of cache.
-_CHUNK_TOKENS = 4096
+_CHUNK_TOKENS = 512
 
 
 def lightning_slopes(num_heads: int, layer_idx: int, num_layers: int) -> torch.Tensor:
@@ -248,8 +248,10 @@ def _whole_blocks(
         torch.addcmul(block_kv[:, :, b - 1], decays.block, states[:, :, b - 1], out=states[:, :, b])
     new_state = torch.addcmul(block_kv[:, :, m - 1], decays.block, states[:, :, m - 1])
 
-    # Inter-block, right product (λ^(i+1) q_i) S_b: again one batched matmul.
-    out += (qb * decays.query[:, None]) @ states
+    # Inter-block, right product (λ^(i+1) q_i) S_b: one batched matmul, added in place.
+    out.view(-1, block, v_dim).baddbmm_(
+        (qb * decays.query[:, None]).view(-1, block, dim), states.view(-1, dim, v_dim)
+    )
     return out.view(batch, heads, seq, v_dim), new_state
 
 
@@ -297,9 +299,9 @@ def lightning_attention_blockwise(
     chunk = max(block_size, _CHUNK_TOKENS - _CHUNK_TOKENS % block_size)
     for start in range(0, whole, chunk):
         stop = min(start + chunk, whole)
-        out[:, :, start:stop], state = _whole_blocks(
-            q32[:, :, start:stop], k32[:, :, start:stop], v32[:, :, start:stop], state, decays
-        )
+        # Contiguous copies, so that every matmul below runs on plain views (no hidden copies).
+        piece = [t[:, :, start:stop].contiguous() for t in (q32, k32, v32)]
+        out[:, :, start:stop], state = _whole_blocks(*piece, state, decays)
     if whole < seq:  # the ragged last block, with decays for its own length
         tail = seq - whole
         out[:, :, whole:], state = _whole_blocks(

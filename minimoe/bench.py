@@ -1,0 +1,350 @@
+"""Measured benchmarks: each returns a list of rows (dicts), printed with :func:`print_table`
+and saved with :func:`write_json`.
+
+Attention (``minimoe bench attention``) times, in one run so that the numbers are comparable:
+
+- ``matmul``: a square float32 matmul, the machine's practical FLOP rate right now;
+- ``lightning_blockwise``: :func:`~minimoe.attention.lightning_attention_blockwise`;
+- ``lightning_naive``: the masked O(n²) form, while its n×n matrices fit in memory;
+- ``sdpa_causal``: torch's fused causal softmax attention (what softmax layers cost);
+- ``lightning_module`` / ``hf_lightning_module``: minimoe's :class:`LightningAttention` and
+  transformers' ``MiniMaxLightningAttention`` with the same weights (projections, norm and gate
+  included), when transformers is installed.
+
+FLOP counts (multiply-add = 2 FLOPs; elementwise work not counted), per batch row and head, with
+n tokens, head_dim d, block size B:
+
+- matmul (N×N by N×N): 2·N³ in total;
+- lightning_blockwise: 4·n·B·d + 4·n·d²: the intra-block QKᵀ and (QKᵀ⊙D)V over whole B×B
+  tiles (the masked upper triangles included: that work is done), plus the state products
+  Q·S and K̃ᵀV (a shorter last block counts its own length);
+- lightning_naive: 4·n²·d: the full QKᵀ and (QKᵀ⊙M)V;
+- sdpa_causal: 2·n²·d: only the causal half of QKᵀ and AV (what a causal kernel must do);
+- the modules: their kernel, plus 2·n·hidden·5·H·d per batch row for the qkv, gate and output
+  projections.
+
+Each row's ``gflops`` uses its own FLOP count; ``frac_matmul`` divides it by the same run's
+matmul rate. ``mem_est_bytes`` is an analytic estimate of the largest intermediate tensor
+(not a measurement); None where not estimated.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from minimoe.attention import (
+    DEFAULT_BLOCK_SIZE,
+    LightningAttention,
+    lightning_attention_blockwise,
+    lightning_attention_naive,
+    lightning_slopes,
+)
+from minimoe.attention.lightning import _CHUNK_TOKENS
+
+Row = dict[str, Any]
+
+# transformers' lightning attention always runs with its own tiles of 256 tokens (its default).
+HF_BLOCK_SIZE = 256
+_FLOAT32 = 4
+
+
+def time_call(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in seconds, over ``repeats`` calls after ``warmup`` calls."""
+    if repeats <= 0:
+        raise ValueError(f"repeats must be positive, got {repeats}")
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def matmul_rate(size: int = 2048, dtype: torch.dtype = torch.float32, repeats: int = 5) -> Row:
+    """Time one (size × size) @ (size × size) matmul: the reference FLOP rate."""
+    a = torch.randn(size, size, dtype=dtype)
+    b = torch.randn(size, size, dtype=dtype)
+    out = torch.empty(size, size, dtype=dtype)
+    seconds = time_call(lambda: torch.mm(a, b, out=out), repeats)
+    flops = 2 * size**3
+    return {
+        "method": "matmul",
+        "n": size,
+        "time_s": seconds,
+        "gflops": flops / seconds / 1e9,
+        "frac_matmul": 1.0,
+        "speedup_vs_sdpa": None,
+        "flops": flops,
+        "mem_est_bytes": 3 * size * size * a.element_size(),
+        "dtype": str(dtype),
+    }
+
+
+def lightning_blockwise_flops(batch: int, heads: int, n: int, head_dim: int, block: int) -> int:
+    """4·d·ΣL² + 4·n·d² per batch row and head, ΣL² summing the squared block lengths (n·B
+    when B divides n; a shorter last block counts its own length)."""
+    whole, tail = divmod(n, block)
+    squares = whole * block**2 + tail**2
+    return batch * heads * (4 * squares * head_dim + 4 * n * head_dim**2)
+
+
+def bench_attention(
+    ns: Sequence[int] = (1024, 2048, 4096, 8192, 16384, 32768, 65536),
+    heads: int = 8,
+    head_dim: int = 64,
+    dtype: torch.dtype = torch.float32,
+    batch: int = 1,
+    repeats: int = 3,
+    block_size: int | None = None,
+    naive_max_bytes: int = 2 << 30,
+    sdpa_max_n: int = 16384,
+    matmul_size: int = 2048,
+    with_modules: bool = True,
+    seed: int = 0,
+) -> list[Row]:
+    """Time the attention kernels at each length in ``ns`` (see the module docstring).
+
+    Args:
+        ns: sequence lengths n.
+        heads, head_dim, batch, dtype: the q, k, v shape (batch, heads, n, head_dim) and dtype.
+        repeats: timed calls per measurement (the median is reported), after one warm-up call.
+        block_size: B for the blockwise kernel; None for its default.
+        naive_max_bytes: the naive form runs only while its n×n intermediates (estimated) fit.
+        sdpa_max_n: SDPA's causal attention is timed only up to this n (it is O(n²)).
+        matmul_size: side of the square matmul that sets the reference rate.
+        with_modules: also time minimoe's and transformers' full lightning attention layers.
+        seed: for the random inputs.
+
+    Returns:
+        One row per (method, n): method, n, time_s, flops, gflops, frac_matmul,
+        speedup_vs_sdpa (None without an SDPA time at that n), mem_est_bytes, and the shape.
+    """
+    if not ns or min(ns) <= 0:
+        raise ValueError(f"ns must be positive sequence lengths, got {ns}")
+    block = DEFAULT_BLOCK_SIZE if block_size is None else block_size
+    torch.manual_seed(seed)
+    reference = matmul_rate(matmul_size, dtype, repeats=max(repeats, 3))
+    rows: list[Row] = [reference]
+    slopes = lightning_slopes(heads, 0, 2)
+    hf_layer = _hf_lightning_layer(heads, head_dim, dtype) if with_modules else None
+
+    for n in ns:
+        rows.extend(
+            _bench_length(
+                n,
+                batch,
+                heads,
+                head_dim,
+                dtype,
+                block,
+                slopes,
+                repeats,
+                naive_max_bytes,
+                sdpa_max_n,
+                with_modules,
+                hf_layer,
+                reference["gflops"],
+            )
+        )
+    if with_modules and hf_layer is None:
+        rows.append({"method": "hf_lightning_module", "note": "transformers not importable"})
+    return rows
+
+
+def _measure(method: str, fn: Callable[[], object], flops: int, repeats: int, **fields) -> Row:
+    with torch.no_grad():
+        seconds = time_call(fn, repeats)
+    return {
+        "method": method,
+        "n": fields.pop("n"),
+        "time_s": seconds,
+        "gflops": flops / seconds / 1e9,
+        "frac_matmul": None,  # filled in once the whole length is measured
+        "speedup_vs_sdpa": None,
+        "flops": flops,
+        **fields,
+    }
+
+
+def _bench_length(
+    n: int,
+    batch: int,
+    heads: int,
+    head_dim: int,
+    dtype: torch.dtype,
+    block: int,
+    slopes: torch.Tensor,
+    repeats: int,
+    naive_max_bytes: int,
+    sdpa_max_n: int,
+    with_modules: bool,
+    hf_layer: torch.nn.Module | None,
+    matmul_gflops: float,
+) -> list[Row]:
+    """The rows of :func:`bench_attention` for one sequence length n."""
+    q, k, v = (torch.randn(batch, heads, n, head_dim, dtype=dtype) * 0.5 for _ in range(3))
+    shape = {"n": n, "batch": batch, "heads": heads, "head_dim": head_dim, "dtype": str(dtype)}
+    chunk = min(n, max(block, _CHUNK_TOKENS - _CHUNK_TOKENS % block))
+    rows = [
+        _measure(
+            "lightning_blockwise",
+            lambda: lightning_attention_blockwise(q, k, v, slopes, block),
+            lightning_blockwise_flops(batch, heads, n, head_dim, block),
+            repeats,
+            # per chunk of tokens: the B×B scores of its blocks and a d×d state per block
+            mem_est_bytes=batch * heads * chunk * (block + head_dim**2 // block) * _FLOAT32,
+            block_size=block,
+            **shape,
+        )
+    ]
+    naive_bytes = 3 * batch * heads * n * n * _FLOAT32  # scores, decay mask, masked scores
+    if naive_bytes <= naive_max_bytes:
+        rows.append(
+            _measure(
+                "lightning_naive",
+                lambda: lightning_attention_naive(q, k, v, slopes),
+                4 * batch * heads * n * n * head_dim,
+                repeats,
+                mem_est_bytes=naive_bytes,
+                **shape,
+            )
+        )
+    if n <= sdpa_max_n:
+        rows.append(
+            _measure(
+                "sdpa_causal",
+                lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+                2 * batch * heads * n * n * head_dim,
+                repeats,
+                mem_est_bytes=None,
+                **shape,
+            )
+        )
+    if with_modules:
+        width = heads * head_dim
+        x = torch.randn(batch, n, width, dtype=dtype)
+        projections = 2 * batch * n * width * 5 * width
+        ours = _minimoe_lightning_layer(hf_layer, heads, head_dim, dtype)
+        rows.append(
+            _measure(
+                "lightning_module",
+                lambda: ours(x),
+                lightning_blockwise_flops(batch, heads, n, head_dim, ours.block_size) + projections,
+                repeats,
+                mem_est_bytes=None,
+                block_size=ours.block_size,
+                **shape,
+            )
+        )
+        if hf_layer is not None:
+            with torch.no_grad():
+                diff = _max_diff(ours(x)[0], hf_layer(x, None, None)[0])
+            rows.append(
+                _measure(
+                    "hf_lightning_module",
+                    lambda: hf_layer(x, None, None),
+                    lightning_blockwise_flops(batch, heads, n, head_dim, HF_BLOCK_SIZE)
+                    + projections,
+                    repeats,
+                    mem_est_bytes=None,
+                    block_size=HF_BLOCK_SIZE,
+                    max_abs_diff_vs_minimoe=diff,
+                    **shape,
+                )
+            )
+    sdpa = next((row["time_s"] for row in rows if row["method"] == "sdpa_causal"), None)
+    for row in rows:
+        row["frac_matmul"] = row["gflops"] / matmul_gflops
+        row["speedup_vs_sdpa"] = None if sdpa is None else sdpa / row["time_s"]
+    return rows
+
+
+def _max_diff(a: torch.Tensor, b: torch.Tensor) -> float:
+    return (a.float() - b.float()).abs().max().item()
+
+
+def _hf_lightning_layer(heads: int, head_dim: int, dtype: torch.dtype) -> torch.nn.Module | None:
+    """transformers' MiniMaxLightningAttention (layer 0 of 2), or None if not importable."""
+    try:
+        from transformers import MiniMaxConfig
+        from transformers.models.minimax.modeling_minimax import MiniMaxLightningAttention
+    except ImportError:
+        return None
+    config = MiniMaxConfig(
+        hidden_size=heads * head_dim,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
+        head_dim=head_dim,
+        num_hidden_layers=2,
+        layer_types=["linear_attention", "full_attention"],
+        block_size=HF_BLOCK_SIZE,
+    )
+    return MiniMaxLightningAttention(config, layer_idx=0).to(dtype).eval()
+
+
+def _minimoe_lightning_layer(
+    hf_layer: torch.nn.Module | None, heads: int, head_dim: int, dtype: torch.dtype
+) -> LightningAttention:
+    """minimoe's layer 0 of 2, with hf_layer's weights when there is one."""
+    layer = LightningAttention(heads * head_dim, heads, head_dim, layer_idx=0, num_layers=2)
+    if hf_layer is not None:
+        weights = {
+            name: value for name, value in hf_layer.state_dict().items() if name.endswith("weight")
+        }
+        layer.load_state_dict(weights)
+        layer.norm.eps = hf_layer.norm.variance_epsilon
+    return layer.to(dtype).eval()
+
+
+def _format(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if value == 0 or not math.isfinite(value):
+            return str(value)
+        magnitude = abs(value)
+        return f"{value:.3g}" if magnitude < 1e4 else f"{value:.3e}"
+    return str(value)
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    """Print rows as an aligned text table; columns in order of first appearance."""
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(key for key in row if key not in columns)
+    cells = [[_format(row.get(key)) for key in columns] for row in rows]
+    widths = [max(len(key), *(len(line[i]) for line in cells)) for i, key in enumerate(columns)]
+    print("  ".join(key.rjust(width) for key, width in zip(columns, widths)))
+    for line in cells:
+        print("  ".join(cell.rjust(width) for cell, width in zip(line, widths)))
+
+
+def write_json(rows: Sequence[Row], path: str | Path) -> Path:
+    """Write ``{"environment": ..., "rows": rows}`` to ``path`` as JSON; returns the path."""
+    from minimoe.env import environment_info
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"environment": environment_info(), "rows": list(rows)}
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    return path
+
+
+def main_attention(json_path: str | Path = "bench_attention.json", max_n: int = 65536) -> int:
+    """``minimoe bench attention``: time, print the table, write the JSON. Returns 0."""
+    ns = [n for n in (1024, 2048, 4096, 8192, 16384, 32768, 65536) if n <= max_n] or [max_n]
+    rows = bench_attention(ns)
+    print_table(rows)
+    print(f"wrote {write_json(rows, json_path)}")
+    return 0
