@@ -126,6 +126,20 @@ def test_blockwise_over_many_chunks_matches_naive():
     torch.testing.assert_close(out, reference.float(), atol=1e-4, rtol=1e-5)
 
 
+def test_blockwise_gradients_match_naive_over_several_blocks():
+    # Training runs the blockwise kernel on sequences of many blocks: autograd must pass the
+    # state scan across blocks (a regression test: an `out=` scan once broke backward).
+    q, k, v = (t.requires_grad_() for t in _qkv(2, 2, 150, 8, seed=3))
+    s = torch.tensor([0.3, 1e-3])
+    weights = torch.randn(2, 2, 150, 8)
+    out, _ = lightning_attention_blockwise(q, k, v, s, block_size=32)
+    grads = torch.autograd.grad((out * weights).sum(), (q, k, v))
+    reference = lightning_attention_naive(q, k, v, s)
+    expected = torch.autograd.grad((reference * weights).sum(), (q, k, v))
+    for got, want in zip(grads, expected):
+        torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     seq=st.integers(2, 60),

@@ -242,11 +242,12 @@ def _whole_blocks(
     # The state entering each block: S_0 = state, S_b = λ^B S_{b−1} + K̃_{b−1}ᵀ V_{b−1}.
     # A short sequential scan of cheap (d × e) updates; the closed form Σ λ^(B(b−1−c)) K̃_cᵀV_c
     # would cost O(m² d e) and the cumulative-sum trick needs the overflowing λ^(−B c).
-    states = torch.empty(batch, heads, m, dim, v_dim, device=q.device)
-    states[:, :, 0] = state
+    # Out of place (a list, then one stack) so that autograd can differentiate through the scan.
+    entering = [state]
     for b in range(1, m):
-        torch.addcmul(block_kv[:, :, b - 1], decays.block, states[:, :, b - 1], out=states[:, :, b])
-    new_state = torch.addcmul(block_kv[:, :, m - 1], decays.block, states[:, :, m - 1])
+        entering.append(torch.addcmul(block_kv[:, :, b - 1], decays.block, entering[-1]))
+    new_state = torch.addcmul(block_kv[:, :, m - 1], decays.block, entering[-1])
+    states = torch.stack(entering, dim=2)  # (batch, heads, m, d, e)
 
     # Inter-block, right product (λ^(i+1) q_i) S_b: one batched matmul, added in place.
     out.view(-1, block, v_dim).baddbmm_(
