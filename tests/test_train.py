@@ -1,0 +1,153 @@
+"""SFT, evaluation, rollouts and the RL loop at toy sizes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from minimoe.config import MiniMoEConfig
+from minimoe.model import MiniMoE
+from minimoe.rl.rollout import collect_rollout, token_logprobs
+from minimoe.rl.trainer import RLConfig, train_rl
+from minimoe.tasks import TOKENIZER, make_dataset
+from minimoe.train import SFTConfig, encode_sft_batch, evaluate, pass_at_k, train_sft
+
+
+def _model(seed: int = 0) -> MiniMoE:
+    torch.manual_seed(seed)
+    config = MiniMoEConfig.preset(
+        "tiny",
+        vocab_size=TOKENIZER.vocab_size,
+        hidden_size=32,
+        num_layers=2,
+        layer_pattern="LS",
+        expert_hidden=32,
+    )
+    return MiniMoE(config)
+
+
+PROBLEMS = make_dataset("sorting", 64, seed=0, difficulty=3)
+EVAL = make_dataset("sorting", 8, seed=0, split="eval", difficulty=3)
+
+
+def test_sft_batch_masks_only_the_target():
+    ids, mask = encode_sft_batch(PROBLEMS[:2])
+    first = TOKENIZER.encode(PROBLEMS[0].prompt, add_bos=True) + TOKENIZER.encode(
+        PROBLEMS[0].target
+    )
+    assert ids[0, : len(first)].tolist() == first
+    prompt_len = len(TOKENIZER.encode(PROBLEMS[0].prompt, add_bos=True))
+    assert mask[0, : prompt_len - 1].sum() == 0
+    assert mask[0].sum() == len(TOKENIZER.encode(PROBLEMS[0].target))
+
+
+def test_sft_lowers_the_loss():
+    history = train_sft(
+        _model(), PROBLEMS, SFTConfig(steps=30, batch_size=16, eval_every=0), progress=False
+    )
+    assert history[-1]["loss"] < 0.7 * history[0]["loss"]
+
+
+def test_resumed_sft_replays_the_uninterrupted_losses(tmp_path):
+    config = SFTConfig(steps=6, batch_size=8, eval_every=0, warmup=2, checkpoint_every=3)
+    path = tmp_path / "sft.safetensors"
+    straight = train_sft(_model(), PROBLEMS, config, progress=False)
+    interrupted: list[dict] = []
+
+    def interrupt_after_step_3(record):
+        interrupted.append(record)
+        if record["step"] == 3:
+            raise KeyboardInterrupt  # as if the learner stopped the kernel
+
+    with pytest.raises(KeyboardInterrupt):
+        train_sft(
+            _model(),
+            PROBLEMS,
+            config,
+            checkpoint_path=path,
+            progress=False,
+            on_step=interrupt_after_step_3,
+        )
+    rest = train_sft(
+        _model(seed=99), PROBLEMS, config, checkpoint_path=path, resume=True, progress=False
+    )
+    assert [r["step"] for r in rest] == [4, 5, 6]
+    assert [r["loss"] for r in interrupted + rest] == [r["loss"] for r in straight]
+
+
+def test_resume_without_a_checkpoint_is_explained(tmp_path):
+    with pytest.raises(FileNotFoundError, match="cannot resume"):
+        train_sft(
+            _model(), PROBLEMS, SFTConfig(steps=2), checkpoint_path=tmp_path / "x", resume=True
+        )
+
+
+@pytest.mark.parametrize(
+    "n, c, k, expected",
+    [
+        (10, 0, 1, 0.0),
+        (10, 10, 3, 1.0),
+        (4, 1, 1, 0.25),
+        (4, 1, 2, 0.5),
+        (5, 2, 2, 1 - math.comb(3, 2) / math.comb(5, 2)),
+    ],
+)
+def test_pass_at_k(n, c, k, expected):
+    assert pass_at_k(n, c, k) == pytest.approx(expected)
+
+
+def test_pass_at_k_rejects_impossible_counts():
+    with pytest.raises(ValueError, match="0 <= c <= n"):
+        pass_at_k(3, 4, 1)
+
+
+def test_evaluate_is_deterministic_and_in_range():
+    model = _model()
+    a = evaluate(model, EVAL, temperature=1.0, samples=4, seed=3)
+    b = evaluate(model, EVAL, temperature=1.0, samples=4, seed=3)
+    assert a == b and 0.0 <= a.accuracy <= 1.0 and set(a.pass_at) == {1, 2, 4}
+
+
+def test_rollout_masks_cover_the_completion_up_to_eos():
+    rollout = collect_rollout(
+        _model(),
+        EVAL[:2],
+        group_size=3,
+        max_new_tokens=8,
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert rollout.ids.shape[0] == 6 and rollout.rewards.shape == (6,)
+    for row, text in enumerate(rollout.completions):
+        assert rollout.response_mask[row].sum().item() == len(TOKENIZER.encode(text))
+        assert rollout.attention_mask[row, -8:].sum().item() == len(TOKENIZER.encode(text))
+    logp, ent = token_logprobs(_model(), rollout.ids, rollout.attention_mask, rollout.response_mask)
+    assert logp.shape == rollout.response_mask.shape and ent.item() > 0
+
+
+@pytest.mark.parametrize("loss", ["cispo", "grpo", "dapo"])
+def test_rl_loop_runs_and_reports_metrics(loss):
+    model = _model()
+    train_sft(model, PROBLEMS, SFTConfig(steps=20, batch_size=16, eval_every=0), progress=False)
+    config = RLConfig(
+        loss=loss, steps=2, prompts_per_step=4, group_size=4, updates_per_batch=2, eval_every=0
+    )
+    history = train_rl(model, PROBLEMS, config, eval_problems=EVAL, progress=False)
+    assert len(history) == 2
+    for key in (
+        "reward",
+        "pass_rate",
+        "clip_fraction",
+        "dropped_gradient_mass",
+        "entropy",
+        "response_length",
+        "eval_greedy",
+        "eval_sampled",
+    ):
+        assert key in history[-1]
+
+
+def test_unknown_loss_is_refused_with_the_known_names():
+    with pytest.raises(ValueError, match="cispo"):
+        RLConfig(loss="ppo2")
