@@ -20,8 +20,9 @@ n tokens, head_dim d, block size B:
   Q·S and K̃ᵀV (a shorter last block counts its own length);
 - lightning_naive: 4·n²·d: the full QKᵀ and (QKᵀ⊙M)V;
 - sdpa_causal: 2·n²·d: only the causal half of QKᵀ and AV (what a causal kernel must do);
-- the modules: their kernel, plus 2·n·hidden·5·H·d per batch row for the qkv, gate and output
-  projections.
+- the modules: their kernel (transformers tiles by 256), plus 2·n·hidden·5·H·d per batch row
+  for the qkv, gate and output projections; hidden is MODULE_HIDDEN = 64, so the projections
+  stay small next to the attention.
 
 Each row's ``gflops`` uses its own FLOP count; ``frac_matmul`` divides it by the same run's
 matmul rate. ``mem_est_bytes`` is an analytic estimate of the largest intermediate tensor
@@ -36,7 +37,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -48,35 +49,48 @@ from minimoe.attention import (
     lightning_attention_naive,
     lightning_slopes,
 )
-from minimoe.attention.lightning import _CHUNK_TOKENS
+from minimoe.attention.lightning import run_length
 
 Row = dict[str, Any]
 
 # transformers' lightning attention always runs with its own tiles of 256 tokens (its default).
 HF_BLOCK_SIZE = 256
+# The layers are timed with a narrow model width, so that their projections (the same work in
+# both implementations) do not drown the attention itself.
+MODULE_HIDDEN = 64
 _FLOAT32 = 4
 
 
-def time_call(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` in seconds, over ``repeats`` calls after ``warmup`` calls."""
+def time_call(
+    fn: Callable[[], object],
+    repeats: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
+    """Median time of ``fn()`` in seconds by ``clock``, over ``repeats`` calls after ``warmup``."""
     if repeats <= 0:
         raise ValueError(f"repeats must be positive, got {repeats}")
     for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return statistics.median(times)
 
 
-def matmul_rate(size: int = 2048, dtype: torch.dtype = torch.float32, repeats: int = 5) -> Row:
+def matmul_rate(
+    size: int = 2048,
+    dtype: torch.dtype = torch.float32,
+    repeats: int = 5,
+    clock: Callable[[], float] = time.perf_counter,
+) -> Row:
     """Time one (size × size) @ (size × size) matmul: the reference FLOP rate."""
     a = torch.randn(size, size, dtype=dtype)
     b = torch.randn(size, size, dtype=dtype)
     out = torch.empty(size, size, dtype=dtype)
-    seconds = time_call(lambda: torch.mm(a, b, out=out), repeats)
+    seconds = time_call(lambda: torch.mm(a, b, out=out), repeats, clock=clock)
     flops = 2 * size**3
     return {
         "method": "matmul",
@@ -112,6 +126,8 @@ def bench_attention(
     matmul_size: int = 2048,
     with_modules: bool = True,
     seed: int = 0,
+    threads: int | None = None,
+    cpu_clock: bool = False,
 ) -> list[Row]:
     """Time the attention kernels at each length in ``ns`` (see the module docstring).
 
@@ -125,6 +141,12 @@ def bench_attention(
         matmul_size: side of the square matmul that sets the reference rate.
         with_modules: also time minimoe's and transformers' full lightning attention layers.
         seed: for the random inputs.
+        threads: torch threads to use while timing (restored afterwards); None keeps the
+            current setting.
+        cpu_clock: time with the process's CPU time instead of the wall clock. Needs
+            threads=1 (CPU time adds up all threads). On a machine shared with other busy
+            processes this leaves out the time spent waiting for a core, so it is a steadier
+            measure of the work itself.
 
     Returns:
         One row per (method, n): method, n, time_s, flops, gflops, frac_matmul,
@@ -132,135 +154,146 @@ def bench_attention(
     """
     if not ns or min(ns) <= 0:
         raise ValueError(f"ns must be positive sequence lengths, got {ns}")
-    block = DEFAULT_BLOCK_SIZE if block_size is None else block_size
-    torch.manual_seed(seed)
-    reference = matmul_rate(matmul_size, dtype, repeats=max(repeats, 3))
-    rows: list[Row] = [reference]
-    slopes = lightning_slopes(heads, 0, 2)
-    hf_layer = _hf_lightning_layer(heads, head_dim, dtype) if with_modules else None
-
-    for n in ns:
-        rows.extend(
-            _bench_length(
-                n,
-                batch,
-                heads,
-                head_dim,
-                dtype,
-                block,
-                slopes,
-                repeats,
-                naive_max_bytes,
-                sdpa_max_n,
-                with_modules,
-                hf_layer,
-                reference["gflops"],
-            )
+    if cpu_clock and threads != 1:
+        raise ValueError("cpu_clock=True needs threads=1: CPU time adds up all threads")
+    previous_threads = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        torch.manual_seed(seed)
+        clock = time.process_time if cpu_clock else time.perf_counter
+        reference = matmul_rate(matmul_size, dtype, max(repeats, 3), clock)
+        setup = _Setup(
+            batch=batch,
+            heads=heads,
+            head_dim=head_dim,
+            dtype=dtype,
+            block=DEFAULT_BLOCK_SIZE if block_size is None else block_size,
+            slopes=lightning_slopes(heads, 0, 2),
+            repeats=repeats,
+            clock=clock,
+            naive_max_bytes=naive_max_bytes,
+            sdpa_max_n=sdpa_max_n,
+            with_modules=with_modules,
+            hf_layer=_hf_lightning_layer(heads, head_dim, dtype) if with_modules else None,
         )
-    if with_modules and hf_layer is None:
-        rows.append({"method": "hf_lightning_module", "note": "transformers not importable"})
-    return rows
+        reference.update(threads=torch.get_num_threads(), clock=setup.clock_name)
+        rows: list[Row] = [reference]
+        for n in ns:
+            rows.extend(_bench_length(n, setup, reference["gflops"]))
+        if with_modules and setup.hf_layer is None:
+            rows.append({"method": "hf_lightning_module", "note": "transformers not importable"})
+        return rows
+    finally:
+        torch.set_num_threads(previous_threads)
 
 
-def _measure(method: str, fn: Callable[[], object], flops: int, repeats: int, **fields) -> Row:
-    with torch.no_grad():
-        seconds = time_call(fn, repeats)
-    return {
-        "method": method,
-        "n": fields.pop("n"),
-        "time_s": seconds,
-        "gflops": flops / seconds / 1e9,
-        "frac_matmul": None,  # filled in once the whole length is measured
-        "speedup_vs_sdpa": None,
-        "flops": flops,
-        **fields,
-    }
+class _Setup(NamedTuple):
+    """What every length of :func:`bench_attention` shares."""
+
+    batch: int
+    heads: int
+    head_dim: int
+    dtype: torch.dtype
+    block: int
+    slopes: torch.Tensor
+    repeats: int
+    clock: Callable[[], float]
+    naive_max_bytes: int
+    sdpa_max_n: int
+    with_modules: bool
+    hf_layer: torch.nn.Module | None
+
+    @property
+    def clock_name(self) -> str:
+        return "cpu" if self.clock is time.process_time else "wall"
+
+    def measure(self, method: str, fn: Callable[[], object], flops: int, **fields) -> Row:
+        """One row: the median time of fn() and the rates it implies."""
+        with torch.no_grad():
+            seconds = time_call(fn, self.repeats, clock=self.clock)
+        return {
+            "method": method,
+            "n": fields.pop("n"),
+            "time_s": seconds,
+            "gflops": flops / seconds / 1e9,
+            "frac_matmul": None,  # filled in once the whole length is measured
+            "speedup_vs_sdpa": None,
+            "flops": flops,
+            **fields,
+            "batch": self.batch,
+            "heads": self.heads,
+            "head_dim": self.head_dim,
+            "dtype": str(self.dtype),
+            "threads": torch.get_num_threads(),
+            "clock": self.clock_name,
+        }
 
 
-def _bench_length(
-    n: int,
-    batch: int,
-    heads: int,
-    head_dim: int,
-    dtype: torch.dtype,
-    block: int,
-    slopes: torch.Tensor,
-    repeats: int,
-    naive_max_bytes: int,
-    sdpa_max_n: int,
-    with_modules: bool,
-    hf_layer: torch.nn.Module | None,
-    matmul_gflops: float,
-) -> list[Row]:
+def _bench_length(n: int, setup: _Setup, matmul_gflops: float) -> list[Row]:
     """The rows of :func:`bench_attention` for one sequence length n."""
-    q, k, v = (torch.randn(batch, heads, n, head_dim, dtype=dtype) * 0.5 for _ in range(3))
-    shape = {"n": n, "batch": batch, "heads": heads, "head_dim": head_dim, "dtype": str(dtype)}
-    chunk = min(n, max(block, _CHUNK_TOKENS - _CHUNK_TOKENS % block))
+    batch, heads, d, block = setup.batch, setup.heads, setup.head_dim, setup.block
+    q, k, v = (torch.randn(batch, heads, n, d, dtype=setup.dtype) * 0.5 for _ in range(3))
+    run = min(n, run_length(batch * heads, block))
     rows = [
-        _measure(
+        setup.measure(
             "lightning_blockwise",
-            lambda: lightning_attention_blockwise(q, k, v, slopes, block),
-            lightning_blockwise_flops(batch, heads, n, head_dim, block),
-            repeats,
-            # per chunk of tokens: the B×B scores of its blocks and a d×d state per block
-            mem_est_bytes=batch * heads * chunk * (block + head_dim**2 // block) * _FLOAT32,
+            lambda: lightning_attention_blockwise(q, k, v, setup.slopes, block),
+            lightning_blockwise_flops(batch, heads, n, d, block),
+            n=n,
+            # per run of tokens: the B×B scores of its blocks and a d×d state per block
+            mem_est_bytes=batch * heads * run * (block + d * d // block) * _FLOAT32,
             block_size=block,
-            **shape,
         )
     ]
     naive_bytes = 3 * batch * heads * n * n * _FLOAT32  # scores, decay mask, masked scores
-    if naive_bytes <= naive_max_bytes:
+    if naive_bytes <= setup.naive_max_bytes:
         rows.append(
-            _measure(
+            setup.measure(
                 "lightning_naive",
-                lambda: lightning_attention_naive(q, k, v, slopes),
-                4 * batch * heads * n * n * head_dim,
-                repeats,
+                lambda: lightning_attention_naive(q, k, v, setup.slopes),
+                4 * batch * heads * n * n * d,
+                n=n,
                 mem_est_bytes=naive_bytes,
-                **shape,
             )
         )
-    if n <= sdpa_max_n:
+    if n <= setup.sdpa_max_n:
         rows.append(
-            _measure(
+            setup.measure(
                 "sdpa_causal",
                 lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True),
-                2 * batch * heads * n * n * head_dim,
-                repeats,
+                2 * batch * heads * n * n * d,
+                n=n,
                 mem_est_bytes=None,
-                **shape,
             )
         )
-    if with_modules:
-        width = heads * head_dim
-        x = torch.randn(batch, n, width, dtype=dtype)
-        projections = 2 * batch * n * width * 5 * width
-        ours = _minimoe_lightning_layer(hf_layer, heads, head_dim, dtype)
+    if setup.with_modules:
+        x = torch.randn(batch, n, MODULE_HIDDEN, dtype=setup.dtype)
+        projections = 2 * batch * n * MODULE_HIDDEN * 5 * heads * d
+        ours = _minimoe_lightning_layer(setup.hf_layer, heads, d, setup.dtype)
         rows.append(
-            _measure(
+            setup.measure(
                 "lightning_module",
                 lambda: ours(x),
-                lightning_blockwise_flops(batch, heads, n, head_dim, ours.block_size) + projections,
-                repeats,
+                lightning_blockwise_flops(batch, heads, n, d, ours.block_size) + projections,
+                n=n,
                 mem_est_bytes=None,
                 block_size=ours.block_size,
-                **shape,
             )
         )
+        hf_layer = setup.hf_layer
         if hf_layer is not None:
             with torch.no_grad():
                 diff = _max_diff(ours(x)[0], hf_layer(x, None, None)[0])
             rows.append(
-                _measure(
+                setup.measure(
                     "hf_lightning_module",
                     lambda: hf_layer(x, None, None),
-                    lightning_blockwise_flops(batch, heads, n, head_dim, HF_BLOCK_SIZE)
-                    + projections,
-                    repeats,
+                    lightning_blockwise_flops(batch, heads, n, d, HF_BLOCK_SIZE) + projections,
+                    n=n,
                     mem_est_bytes=None,
                     block_size=HF_BLOCK_SIZE,
                     max_abs_diff_vs_minimoe=diff,
-                    **shape,
                 )
             )
     sdpa = next((row["time_s"] for row in rows if row["method"] == "sdpa_causal"), None)
@@ -282,7 +315,7 @@ def _hf_lightning_layer(heads: int, head_dim: int, dtype: torch.dtype) -> torch.
     except ImportError:
         return None
     config = MiniMaxConfig(
-        hidden_size=heads * head_dim,
+        hidden_size=MODULE_HIDDEN,
         num_attention_heads=heads,
         num_key_value_heads=heads,
         head_dim=head_dim,
@@ -297,7 +330,7 @@ def _minimoe_lightning_layer(
     hf_layer: torch.nn.Module | None, heads: int, head_dim: int, dtype: torch.dtype
 ) -> LightningAttention:
     """minimoe's layer 0 of 2, with hf_layer's weights when there is one."""
-    layer = LightningAttention(heads * head_dim, heads, head_dim, layer_idx=0, num_layers=2)
+    layer = LightningAttention(MODULE_HIDDEN, heads, head_dim, layer_idx=0, num_layers=2)
     if hf_layer is not None:
         weights = {
             name: value for name, value in hf_layer.state_dict().items() if name.endswith("weight")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from minimoe import bench
 
@@ -77,7 +78,16 @@ def test_main_attention_prints_and_writes(monkeypatch, tmp_path, capsys):
     assert json.loads((tmp_path / "a.json").read_text())["rows"][0]["method"] == "matmul"
 
 
+def test_cpu_clock_with_one_thread_restores_threads():
+    before = torch.get_num_threads()
+    rows = bench.bench_attention(**{**TINY, "ns": (16,)}, threads=1, cpu_clock=True)
+    assert {row["clock"] for row in rows} == {"cpu"} and {row["threads"] for row in rows} == {1}
+    assert torch.get_num_threads() == before
+
+
 def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="threads=1"):
+        bench.bench_attention(ns=(16,), cpu_clock=True)
     with pytest.raises(ValueError):
         bench.bench_attention(ns=())
     with pytest.raises(ValueError):

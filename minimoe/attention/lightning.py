@@ -39,10 +39,17 @@ from minimoe.norm import RMSNorm
 # the matrix multiplications more room to run at full speed. TODO: measured table.
 DEFAULT_BLOCK_SIZE = 64
 
-# Blocks are processed this many tokens at a time: every intermediate (the B×B scores of each
-# block, the per-block states) then stays a few MB whatever the sequence length, so time grows
-# linearly with n instead of slowing down once the intermediates fall out of cache.
-_CHUNK_TOKENS = 512
+# Whole blocks are processed in runs of about this many (token, head) rows at a time, all blocks
+# of a run at once. Every intermediate of a run (the B×B scores of its blocks, a state per
+# block) then stays a few MB whatever the sequence length: it stays in cache and is reused by
+# the allocator, where one pass over a long sequence would allocate (and page-fault) hundreds
+# of MB. TODO measured.
+_RUN_ROWS = 4096
+
+
+def run_length(rows: int, block: int) -> int:
+    """Tokens per run of whole blocks, for ``rows`` = batch × heads and block size B."""
+    return max(1, _RUN_ROWS // (rows * block)) * block
 
 
 def lightning_slopes(num_heads: int, layer_idx: int, num_layers: int) -> torch.Tensor:
@@ -292,27 +299,21 @@ def lightning_attention_blockwise(
     if not isinstance(block_size, int) or block_size <= 0:
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
     state = _check_state(state, batch, heads, q.shape[-1], v_dim, q.device)
-    q32, k32, v32 = (t.float().contiguous() for t in (q, k, v))
-    out = torch.empty(batch, heads, seq, v_dim, device=q.device)
+    out = torch.empty(batch, heads, seq, v_dim, dtype=q.dtype, device=q.device)
 
+    # Runs of whole blocks, a bounded number of tokens at a time, then the ragged last block
+    # (if any) with decays for its own length.
     whole = seq - seq % block_size
+    chunk = run_length(batch * heads, block_size)
     decays = _block_decays(slopes, block_size)
-    chunk = max(block_size, _CHUNK_TOKENS - _CHUNK_TOKENS % block_size)
-    for start in range(0, whole, chunk):
-        stop = min(start + chunk, whole)
-        # Contiguous copies, so that every matmul below runs on plain views (no hidden copies).
-        piece = [t[:, :, start:stop].contiguous() for t in (q32, k32, v32)]
-        out[:, :, start:stop], state = _whole_blocks(*piece, state, decays)
-    if whole < seq:  # the ragged last block, with decays for its own length
-        tail = seq - whole
-        out[:, :, whole:], state = _whole_blocks(
-            q32[:, :, whole:],
-            k32[:, :, whole:],
-            v32[:, :, whole:],
-            state,
-            _block_decays(slopes, tail),
-        )
-    return out.to(q.dtype), state
+    runs = [(start, min(start + chunk, whole), decays) for start in range(0, whole, chunk)]
+    if whole < seq:
+        runs.append((whole, seq, _block_decays(slopes, seq - whole)))
+    for start, stop, run_decays in runs:
+        # One float32, contiguous copy of the run, so every matmul below works on plain views.
+        piece = [t[:, :, start:stop].float().contiguous() for t in (q, k, v)]
+        out[:, :, start:stop], state = _whole_blocks(*piece, state, run_decays)
+    return out, state
 
 
 class LightningAttention(nn.Module):
