@@ -96,6 +96,9 @@ def save_checkpoint(
     os.close(handle)
     try:
         save_file(tensors, tmp, metadata=text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it normal permissions
         os.replace(tmp, path)  # atomic on POSIX and Windows
     finally:
         if os.path.exists(tmp):

@@ -67,6 +67,77 @@ def bench_cmd(args: argparse.Namespace) -> int:
     return bench.main_attention(json_path=args.json, max_n=args.max_n)
 
 
+def _smoke(args: argparse.Namespace) -> None:
+    if args.smoke:
+        import os
+
+        from minimoe.smoke import ENV_VAR
+
+        os.environ[ENV_VAR] = "1"
+
+
+def demo_cmd(args: argparse.Namespace) -> int:
+    from minimoe.demo import run_demo
+
+    _smoke(args)
+    run_demo(out_dir=args.out, seed=args.seed, progress=not args.quiet)
+    return 0
+
+
+def recipe_cmd(args: argparse.Namespace) -> int:
+    from minimoe.recipes import get_recipe, run_recipe
+
+    _smoke(args)
+    recipe = get_recipe(args.name).with_seed(args.seed)
+    result = run_recipe(recipe, out=args.out, progress=not args.quiet)
+    print(f"{recipe.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in result.accuracy.items()))
+    print(f"saved {args.out}")
+    return 0
+
+
+def compare_cmd(args: argparse.Namespace) -> int:
+    import json
+
+    from minimoe.recipes import compare_losses, get_recipe, summarize
+
+    _smoke(args)
+    rows = compare_losses(
+        get_recipe(args.recipe), tuple(args.losses), tuple(args.seeds), progress=not args.quiet
+    )
+    summary = summarize(
+        rows, ("sft_greedy", "sft_sampled", "rl_greedy", "rl_sampled", "rl_seconds")
+    )
+    print(f"\n{'loss':<8}" + "".join(f"{k:>22}" for k in next(iter(summary.values()))))
+    for loss, stats in summary.items():
+        print(f"{loss:<8}" + "".join(f"{m:>14.3f} ± {s:<5.3f}" for m, s in stats.values()))
+    print(f"(mean ± standard deviation over seeds {', '.join(map(str, args.seeds))})")
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "runs": rows}, indent=1))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated whole numbers, got {text!r}"
+        ) from None
+
+
+def _loss_list(text: str) -> list[str]:
+    from minimoe.rl.losses import POLICY_LOSSES
+
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in POLICY_LOSSES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown loss {unknown}; choose from {', '.join(sorted(POLICY_LOSSES))}"
+        )
+    return names
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -104,6 +175,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--max-n", type=_positive_int, default=65536, help="longest sequence to time")
     p.set_defaults(func=bench_cmd)
+
+    p = sub.add_parser(
+        "demo", help="SFT then CISPO on a tiny hybrid MoE; prints a table, saves a plot"
+    )
+    p.add_argument("--smoke", action="store_true", help="toy sizes: finishes in seconds")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--out", type=Path, default=Path("demo_out"), help="folder for the plot and checkpoint"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=demo_cmd)
+
+    p = sub.add_parser("recipe", help="train a named recipe (how the shipped checkpoints are made)")
+    p.add_argument("name", help="recipe name, e.g. sorting-sft or sorting-cispo")
+    p.add_argument("--out", type=Path, required=True, help="checkpoint to write (.safetensors)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--smoke", action="store_true", help="toy sizes: finishes in seconds")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=recipe_cmd)
+
+    p = sub.add_parser(
+        "compare", help="RL losses side by side over seeds (same SFT start, same budget)"
+    )
+    p.add_argument(
+        "--recipe", default="sorting-cispo", help="recipe whose SFT and RL settings to use"
+    )
+    p.add_argument(
+        "--losses", type=_loss_list, default=["cispo", "dapo", "grpo"], help="comma-separated"
+    )
+    p.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="comma-separated seeds")
+    p.add_argument("--json", type=Path, default=None, help="also write every run's history as JSON")
+    p.add_argument("--smoke", action="store_true", help="toy sizes: finishes in seconds")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=compare_cmd)
     return parser
 
 
