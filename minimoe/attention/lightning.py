@@ -20,6 +20,9 @@ diagonal. The forms below compute the same O:
 
 All decays are computed as exp(−s·distance) with distance ≥ 0, so they can underflow to 0 but
 never overflow: no form ever builds a growing λ^(−t).
+
+Precision: every form computes in float32 whatever the input dtype (bfloat16 inputs included,
+as in M1's code), or in float64 for float64 inputs; the state is kept in that precision too.
 """
 
 from __future__ import annotations
@@ -80,14 +83,23 @@ def lightning_slopes(num_heads: int, layer_idx: int, num_layers: int) -> torch.T
 
 
 def decay_mask(seq: int, slopes: torch.Tensor) -> torch.Tensor:
-    """The causal decay mask M, shape (heads, seq, seq): M[h, t, s] = λ_h^(t−s) if t ≥ s else 0."""
+    """The causal decay mask M, shape (heads, seq, seq): M[h, t, s] = λ_h^(t−s) if t ≥ s else 0.
+
+    In float32, or float64 for float64 slopes.
+    """
     if seq < 0:
         raise ValueError(f"seq must be non-negative, got {seq}")
-    position = torch.arange(seq, device=slopes.device, dtype=torch.float32)
+    dtype = _compute_dtype(slopes)
+    position = torch.arange(seq, device=slopes.device, dtype=dtype)
     distance = position[:, None] - position[None, :]  # t − s
     # exp(−s·distance) only for distance ≥ 0: values in (0, 1], never an overflow.
-    mask = torch.exp(-slopes.float()[:, None, None] * distance.clamp(min=0))
+    mask = torch.exp(-slopes.to(dtype)[:, None, None] * distance.clamp(min=0))
     return mask.masked_fill(distance < 0, 0.0)
+
+
+def _compute_dtype(t: torch.Tensor) -> torch.dtype:
+    """float32, or float64 for float64 tensors: the precision the forms compute in."""
+    return torch.promote_types(t.dtype, torch.float32)
 
 
 def _check_qkv(
@@ -112,17 +124,18 @@ def _check_qkv(
 
 
 def _check_state(
-    state: torch.Tensor | None, batch: int, heads: int, dim: int, v_dim: int, device: torch.device
+    state: torch.Tensor | None, q: torch.Tensor, batch: int, heads: int, v_dim: int
 ) -> torch.Tensor:
-    """The state as float32, zeros if None. Shape (batch, heads, head_dim, v_dim)."""
+    """The state in q's compute dtype, zeros if None. Shape (batch, heads, head_dim, v_dim)."""
+    dim, dtype = q.shape[-1], _compute_dtype(q)
     if state is None:
-        return torch.zeros(batch, heads, dim, v_dim, device=device)
+        return torch.zeros(batch, heads, dim, v_dim, device=q.device, dtype=dtype)
     if state.shape != (batch, heads, dim, v_dim):
         raise ValueError(
             f"state must have shape (batch, heads, head_dim, v_dim) = "
             f"{(batch, heads, dim, v_dim)}, got {tuple(state.shape)}"
         )
-    return state.float()
+    return state.to(dtype)
 
 
 def lightning_attention_naive(
@@ -135,12 +148,14 @@ def lightning_attention_naive(
         slopes: (heads,) the s_h of :func:`lightning_slopes`.
 
     Returns:
-        (batch, heads, seq, v_dim) in q's dtype (computed in float32). Builds the full
+        (batch, heads, seq, v_dim) in q's dtype. Builds the full
         (seq × seq) matrix per head, so memory grows as n².
     """
     _check_qkv(q, k, v, slopes)
-    scores = q.float() @ k.float().transpose(-1, -2)  # (batch, heads, seq, seq)
-    return ((scores * decay_mask(q.shape[2], slopes)) @ v.float()).to(q.dtype)
+    dtype = _compute_dtype(q)
+    scores = q.to(dtype) @ k.to(dtype).transpose(-1, -2)  # (batch, heads, seq, seq)
+    mask = decay_mask(q.shape[2], slopes.to(dtype))
+    return ((scores * mask) @ v.to(dtype)).to(q.dtype)
 
 
 def lightning_decode_step(
@@ -155,21 +170,23 @@ def lightning_decode_step(
     Args:
         q_t, k_t: (batch, heads, head_dim); v_t: (batch, heads, v_dim).
         slopes: (heads,).
-        state: (batch, heads, head_dim, v_dim), float32.
+        state: (batch, heads, head_dim, v_dim).
 
     Returns:
-        (o_t, new_state): o_t (batch, heads, v_dim) in q_t's dtype, new_state float32.
+        (o_t, new_state): o_t (batch, heads, v_dim) in q_t's dtype; new_state in float32
+        (float64 for float64 inputs).
     """
     if q_t.ndim != 3:
         raise ValueError(
             f"q_t must be one token, (batch, heads, head_dim), got shape {tuple(q_t.shape)}"
         )
     batch, heads, _, v_dim = _check_qkv(q_t[:, :, None], k_t[:, :, None], v_t[:, :, None], slopes)
-    state = _check_state(state, batch, heads, q_t.shape[-1], v_dim, q_t.device)
-    decay = torch.exp(-slopes.float())[:, None, None]  # λ, (heads, 1, 1)
-    outer = k_t.float()[..., :, None] * v_t.float()[..., None, :]  # k_tᵀ v_t
+    state = _check_state(state, q_t, batch, heads, v_dim)
+    dtype = state.dtype
+    decay = torch.exp(-slopes.to(dtype))[:, None, None]  # λ, (heads, 1, 1)
+    outer = k_t.to(dtype)[..., :, None] * v_t.to(dtype)[..., None, :]  # k_tᵀ v_t
     new_state = decay * state + outer
-    o_t = (q_t.float()[..., None, :] @ new_state)[..., 0, :]
+    o_t = (q_t.to(dtype)[..., None, :] @ new_state)[..., 0, :]
     return o_t.to(q_t.dtype), new_state
 
 
@@ -188,10 +205,10 @@ def lightning_attention_recurrent(
         state: (batch, heads, head_dim, v_dim) to continue from, or None for zeros.
 
     Returns:
-        (out, state): out (batch, heads, seq, v_dim) in q's dtype; the final float32 state.
+        (out, state): out (batch, heads, seq, v_dim) in q's dtype; the final state.
     """
     batch, heads, seq, v_dim = _check_qkv(q, k, v, slopes)
-    state = _check_state(state, batch, heads, q.shape[-1], v_dim, q.device)
+    state = _check_state(state, q, batch, heads, v_dim)
     outputs = []
     for t in range(seq):
         o_t, state = lightning_decode_step(q[:, :, t], k[:, :, t], v[:, :, t], slopes, state)
@@ -201,7 +218,7 @@ def lightning_attention_recurrent(
 
 
 class _BlockDecays(NamedTuple):
-    """Decays of one block of length B, per head (float32)."""
+    """Decays of one block of length B, per head, in the slopes' dtype."""
 
     query: torch.Tensor  # (heads, B, 1): λ^(i+1), how much of the incoming state row i sees
     key: torch.Tensor  # (heads, B, 1): λ^(B−1−j), how much key j has faded by the block's end
@@ -210,8 +227,8 @@ class _BlockDecays(NamedTuple):
 
 
 def _block_decays(slopes: torch.Tensor, block: int) -> _BlockDecays:
-    s = slopes.float()[:, None, None]
-    position = torch.arange(block, device=slopes.device, dtype=torch.float32)[:, None]
+    s = slopes[:, None, None]
+    position = torch.arange(block, device=slopes.device, dtype=slopes.dtype)[:, None]
     return _BlockDecays(
         query=torch.exp(-s * (position + 1)),
         key=torch.exp(-s * (block - 1 - position)),
@@ -229,7 +246,8 @@ def _whole_blocks(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Lightning attention over a run of whole blocks, all blocks at once where possible.
 
-    q, k: (batch, heads, m·B, d) and v: (batch, heads, m·B, e), float32 and contiguous;
+    q, k: (batch, heads, m·B, d) and v: (batch, heads, m·B, e), contiguous, in the compute
+    dtype (that of state and decays);
     state: (batch, heads, d, e), the state before the first block. Returns (out, state after).
     """
     batch, heads, seq, dim = q.shape
@@ -294,14 +312,15 @@ def lightning_attention_blockwise(
         state: (batch, heads, head_dim, v_dim) to continue from, or None for zeros.
 
     Returns:
-        (out, state): out (batch, heads, seq, v_dim) in q's dtype; the state, float32. As in
-        M1's code, the products and the state are accumulated in float32 whatever the input
-        dtype.
+        (out, state): out (batch, heads, seq, v_dim) in q's dtype; the state. As in M1's
+        code, the products and the state are accumulated in float32 whatever the input dtype
+        (float64 for float64 inputs).
     """
     batch, heads, seq, v_dim = _check_qkv(q, k, v, slopes)
     if not isinstance(block_size, int) or block_size <= 0:
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
-    state = _check_state(state, batch, heads, q.shape[-1], v_dim, q.device)
+    state = _check_state(state, q, batch, heads, v_dim)
+    slopes = slopes.to(state.dtype)
     out = torch.empty(batch, heads, seq, v_dim, dtype=q.dtype, device=q.device)
 
     # Runs of whole blocks, a bounded number of tokens at a time, then the ragged last block
@@ -313,8 +332,9 @@ def lightning_attention_blockwise(
     if whole < seq:
         runs.append((whole, seq, _block_decays(slopes, seq - whole)))
     for start, stop, run_decays in runs:
-        # One float32, contiguous copy of the run, so every matmul below works on plain views.
-        piece = [t[:, :, start:stop].float().contiguous() for t in (q, k, v)]
+        # One contiguous copy of the run in the compute dtype, so every matmul below works on
+        # plain views.
+        piece = [t[:, :, start:stop].to(state.dtype).contiguous() for t in (q, k, v)]
         out[:, :, start:stop], state = _whole_blocks(*piece, state, run_decays)
     return out, state
 
