@@ -204,7 +204,9 @@ class MiniMoEConfig:
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    # Trains in seconds on a 2-core CPU: used by the tests and the early lessons.
+    # Trains in seconds on a 2-core CPU: the tests, the early lessons, the demo and the shipped
+    # checkpoints. Experts of width 64 (not 128) made RL steps about a third cheaper, and the
+    # warm-started model reached higher accuracy in the same SFT steps (measured on 10-digit sorting).
     "tiny": dict(
         vocab_size=256,
         hidden_size=64,
@@ -214,7 +216,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         num_kv_heads=2,
         num_experts=4,
         top_k=2,
-        expert_hidden=128,
+        expert_hidden=64,
         block_size=32,
         max_seq_len=512,
     ),

@@ -87,11 +87,11 @@ CISPO_SORTING = dataclasses.replace(
     description="sorting-sft improved with CISPO (several off-policy updates per rollout batch).",
     rl=RLConfig(
         loss="cispo",
-        steps=40,
+        steps=30,
         prompts_per_step=32,
         group_size=8,
-        updates_per_batch=4,
-        lr=5e-5,
+        updates_per_batch=2,
+        lr=1e-4,
         eval_every=0,
     ),
 )
