@@ -25,8 +25,10 @@ n tokens, head_dim d, block size B:
   stay small next to the attention.
 
 Each row's ``gflops`` uses its own FLOP count; ``frac_matmul`` divides it by the same run's
-matmul rate. ``mem_est_bytes`` is an analytic estimate of the largest intermediate tensor
-(not a measurement); None where not estimated.
+matmul rate. ``analytic_mem_bytes`` is an estimate computed from the shapes, not a
+measurement: the largest intermediates a method holds at once (blockwise: the scores and
+per-block states of one run; naive: its n×n matrices; matmul: its three matrices); None where
+not estimated (SDPA's fused kernel works in small tiles).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def matmul_rate(
         "frac_matmul": 1.0,
         "speedup_vs_sdpa": None,
         "flops": flops,
-        "mem_est_bytes": 3 * size * size * a.element_size(),
+        "analytic_mem_bytes": 3 * size * size * a.element_size(),
         "dtype": str(dtype),
     }
 
@@ -150,7 +152,7 @@ def bench_attention(
 
     Returns:
         One row per (method, n): method, n, time_s, flops, gflops, frac_matmul,
-        speedup_vs_sdpa (None without an SDPA time at that n), mem_est_bytes, and the shape.
+        speedup_vs_sdpa (None without an SDPA time at that n), analytic_mem_bytes, and the shape.
     """
     if not ns or min(ns) <= 0:
         raise ValueError(f"ns must be positive sequence lengths, got {ns}")
@@ -242,7 +244,7 @@ def _bench_length(n: int, setup: _Setup, matmul_gflops: float) -> list[Row]:
             lightning_blockwise_flops(batch, heads, n, d, block),
             n=n,
             # per run of tokens: the B×B scores of its blocks and a d×d state per block
-            mem_est_bytes=batch * heads * run * (block + d * d // block) * _FLOAT32,
+            analytic_mem_bytes=batch * heads * run * (block + d * d // block) * _FLOAT32,
             block_size=block,
         )
     ]
@@ -254,7 +256,7 @@ def _bench_length(n: int, setup: _Setup, matmul_gflops: float) -> list[Row]:
                 lambda: lightning_attention_naive(q, k, v, setup.slopes),
                 4 * batch * heads * n * n * d,
                 n=n,
-                mem_est_bytes=naive_bytes,
+                analytic_mem_bytes=naive_bytes,
             )
         )
     if n <= setup.sdpa_max_n:
@@ -264,7 +266,7 @@ def _bench_length(n: int, setup: _Setup, matmul_gflops: float) -> list[Row]:
                 lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True),
                 2 * batch * heads * n * n * d,
                 n=n,
-                mem_est_bytes=None,
+                analytic_mem_bytes=None,
             )
         )
     if setup.with_modules:
@@ -277,7 +279,7 @@ def _bench_length(n: int, setup: _Setup, matmul_gflops: float) -> list[Row]:
                 lambda: ours(x),
                 lightning_blockwise_flops(batch, heads, n, d, ours.block_size) + projections,
                 n=n,
-                mem_est_bytes=None,
+                analytic_mem_bytes=None,
                 block_size=ours.block_size,
             )
         )
@@ -291,7 +293,7 @@ def _bench_length(n: int, setup: _Setup, matmul_gflops: float) -> list[Row]:
                     lambda: hf_layer(x, None, None),
                     lightning_blockwise_flops(batch, heads, n, d, HF_BLOCK_SIZE) + projections,
                     n=n,
-                    mem_est_bytes=None,
+                    analytic_mem_bytes=None,
                     block_size=HF_BLOCK_SIZE,
                     max_abs_diff_vs_minimoe=diff,
                 )
