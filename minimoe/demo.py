@@ -61,7 +61,7 @@ def plot_run(result: RunResult, path: Path) -> Path:
     right.set_ylim(0, 1)
     right.set_ylabel("held-out accuracy")
     right.set_title("Verified accuracy on held-out problems")
-    right.legend(loc="lower right")
+    right.legend(loc="upper right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
