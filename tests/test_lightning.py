@@ -18,6 +18,7 @@ from minimoe.attention import (
     lightning_decode_step,
     lightning_slopes,
 )
+from minimoe.attention.lightning import run_length
 
 FP32 = dict(atol=1e-5, rtol=1e-5)
 
@@ -117,9 +118,10 @@ def test_blockwise_matches_float64_reference(block):
     torch.testing.assert_close(out, reference.float(), atol=2e-5, rtol=1e-5)
 
 
-def test_blockwise_over_many_chunks_matches_naive():
-    # Longer than the kernel's internal chunk of tokens, with a ragged last block.
-    q, k, v = _qkv(1, 2, 4096 + 300, 8, seed=2)
+def test_blockwise_over_several_runs_matches_naive():
+    # The kernel takes whole blocks a run at a time: cover two runs and a ragged last block.
+    seq = 2 * run_length(rows=2, block=64) + 100
+    q, k, v = _qkv(1, 2, seq, 8, seed=2)
     s = torch.tensor([0.3, 1e-3])
     out, _ = lightning_attention_blockwise(q, k, v, s, block_size=64)
     reference = lightning_attention_naive(q.double(), k.double(), v.double(), s)
