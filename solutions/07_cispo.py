@@ -226,7 +226,11 @@ print(
 # %% [markdown]
 # You should see the clip rate fall steeply as π_old rises: in sorting, the unlikely tokens are
 # the places where the model hesitated between repeating a digit, moving on, or stopping, and
-# those are the ones whose probability moves most in a few updates, up or down.
+# those are the ones whose probability moves most in a few updates, up or down. Look again at
+# the "clipped above" column, M1's case: which old probabilities do the tokens clipped above
+# have in this run, and how does that compare with the words M1 describes (rare, low
+# probability)? What would you change (more updates, a higher learning rate) to push truly
+# rare tokens past 1 + ε?
 
 # %% [markdown]
 # Here are a few answers with the tokens PPO would clip at the last update in [brackets]:
