@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from minimoe.exercises import close, exercise
-from minimoe.rl import LossConfig, group_advantages
-from minimoe.rl.losses import _ppo_clip
+from minimoe.rl import group_advantages
+from minimoe.rl.losses import ppo_clip_objective as _library_ppo_clip_objective
 
 
 def ppo_clip_objective(ratio: torch.Tensor, advantages: torch.Tensor, eps: float) -> torch.Tensor:
@@ -17,7 +17,7 @@ def ppo_clip_objective(ratio: torch.Tensor, advantages: torch.Tensor, eps: float
     The library's GRPO, Dr. GRPO and DAPO losses use exactly this term, with the sign flipped
     because they are minimised (``minimoe.rl.losses``).
     """
-    return -_ppo_clip(ratio, advantages, LossConfig(eps_low=eps, eps_high=eps))
+    return _library_ppo_clip_objective(ratio, advantages, eps, eps)
 
 
 # ------------------------------------------------------------------------ 06.group_advantages

@@ -61,6 +61,7 @@ __all__ = [
     "get_policy_loss",
     "grpo",
     "gspo",
+    "ppo_clip_objective",
     "register_policy_loss",
     "reinforce",
 ]
@@ -253,10 +254,22 @@ def _prepare(
     )
 
 
+def ppo_clip_objective(
+    ratio: torch.Tensor, advantages: torch.Tensor, eps_low: float, eps_high: float
+) -> torch.Tensor:
+    """PPO's clipped surrogate per token, to be maximised (Schulman et al. 2017, Eq. 7):
+
+        min(r·Â, clip(r, 1 − ε_low, 1 + ε_high)·Â)
+
+    Its gradient is zero where the trust-region mask M = 0 (``metrics.trust_region_mask``).
+    """
+    clipped = ratio.clamp(1.0 - eps_low, 1.0 + eps_high)
+    return torch.min(ratio * advantages, clipped * advantages)
+
+
 def _ppo_clip(ratio: torch.Tensor, advantages: torch.Tensor, config: LossConfig) -> torch.Tensor:
-    """Per-token −min(r·Â, clip(r, 1 − ε_low, 1 + ε_high)·Â): zero gradient where M = 0."""
-    clipped = ratio.clamp(1.0 - config.eps_low, 1.0 + config.eps_high)
-    return -torch.min(ratio * advantages, clipped * advantages)
+    """The minimised form used by the PPO-family losses below."""
+    return -ppo_clip_objective(ratio, advantages, config.eps_low, config.eps_high)
 
 
 def _add_kl(per_token: torch.Tensor, batch: _Batch, config: LossConfig) -> torch.Tensor:
