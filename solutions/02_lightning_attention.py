@@ -60,11 +60,10 @@ left = (q @ k.T) @ v
 right = q @ (k.T @ v)
 t_left = time_call(lambda: (q @ k.T) @ v, repeats=3)
 t_right = time_call(lambda: q @ (k.T @ v), repeats=3)
+relative = (left - right).abs().max() / left.abs().max()
+print(f"n = {n}, d = {d}: largest relative difference {relative:.1e}")
 print(
-    f"n = {n}, d = {d}: largest relative difference {(left - right).abs().max() / left.abs().max():.1e}"
-)
-print(
-    f"(QKᵀ)V: {t_left * 1e3:7.2f} ms   Q(KᵀV): {t_right * 1e3:7.2f} ms   ratio {t_left / t_right:.0f}x"
+    f"(QKᵀ)V: {t_left * 1e3:.2f} ms   Q(KᵀV): {t_right * 1e3:.2f} ms   ratio {t_left / t_right:.0f}x"
 )
 assert torch.allclose(left, right, rtol=1e-3, atol=1e-3)
 
@@ -88,7 +87,6 @@ from minimoe.attention import (
     decay_mask,
     lightning_attention_blockwise,
     lightning_attention_naive,
-    lightning_attention_recurrent,
     lightning_decode_step,
     lightning_slopes,
 )
@@ -114,7 +112,7 @@ assert torch.allclose(masked, running, atol=1e-4)
 # diagonal. There is no softmax, no 1/√d and no denominator; M1 normalises the output with an
 # RMSNorm instead [2, 5]. Each head h has its own slope s_h, and λ_h = exp(−s_h).
 #
-# Watch the size of the state with and without decay (one head, random unit-variance inputs):
+# Watch the size of the state with and without decay (one head, small random inputs):
 
 # %%
 steps = pick(2000, 200)
@@ -171,8 +169,9 @@ lightning_recurrent = check("02.lightning_recurrent", lightning_recurrent)
 # ## Per-head slopes: what each head remembers
 #
 # How fast should a head forget? M1 gives every head a different slope, a geometric ladder
-# borrowed from ALiBi [6]: with H heads, s_h = 2^(−8h/H) for h = 1 … H. Each layer scales its
-# ladder by a factor that falls from about 1 in the first layer to about 0 in the last [4, 5].
+# borrowed from ALiBi [6]: with H heads, s_h = 2^(−8h/H) for h = 1 … H. Layer l of L scales its
+# ladder by the factor 1 − l/(L − 1), plus a tiny constant: about 1 in the first layer, about 0
+# in the last [4, 5].
 # minimoe's `lightning_slopes(num_heads, layer_idx, num_layers)` computes exactly that.
 #
 # A handy measure is the **half-life**: after ln 2 / s tokens a key's weight λ^(t−s) has
@@ -180,16 +179,20 @@ lightning_recurrent = check("02.lightning_recurrent", lightning_recurrent)
 # [5]):
 
 # %%
+from minimoe.config import MiniMoEConfig
 from minimoe.widgets.attention import lightning_layers
 
-m1_heads, m1_layers = 64, 80
+m1 = MiniMoEConfig.preset("minimax-m1")
+m1_heads, m1_layers = m1.num_heads, m1.num_layers
 shown_layers = [0, 22, 46, 70, 78]
+spans = {}
 fig, ax = plt.subplots(figsize=(7, 4))
 print(f"{'layer':>5} {'shortest half-life':>19} {'longest half-life':>18}  (tokens)")
 for layer in shown_layers:
     half_life = math.log(2) / lightning_slopes(m1_heads, layer, m1_layers)
     ax.plot(range(1, m1_heads + 1), half_life, label=f"layer {layer}")
     print(f"{layer:>5} {half_life.min():>19,.1f} {half_life.max():>18,.0f}")
+    spans[layer] = (half_life.min().item(), half_life.max().item())
 ax.set_yscale("log")
 ax.set_xlabel("head h")
 ax.set_ylabel("half-life ln 2 / s (tokens, log scale)")
@@ -197,6 +200,7 @@ ax.set_title("How far back each head of M1 remembers")
 ax.legend()
 plt.show()
 assert all(layer in lightning_layers() for layer in shown_layers)
+assert spans[0][0] < 1 and spans[78][1] > 10_000
 
 # %% [markdown]
 # You should see that the first layer's heads span from under one token to about 180 tokens,
@@ -281,15 +285,11 @@ def blockwise(q, k, v, slopes, block_size):
 # %%
 n = pick(1000, 200)
 slopes = lightning_slopes(8, 0, 80)
-forms = {
-    "your recurrent": lambda q, k, v, s: lightning_recurrent(q, k, v, s)[0],
-    "your blockwise, B = 64": lambda q, k, v, s: blockwise(q, k, v, s, 64)[0],
-    "minimoe blockwise, B = 64": lambda q, k, v, s: lightning_attention_blockwise(q, k, v, s, 64)[
-        0
-    ],
-    "minimoe blockwise, B = 256": lambda q, k, v, s: lightning_attention_blockwise(q, k, v, s, 256)[
-        0
-    ],
+forms = {  # each takes (q, k, v, slopes) and returns the output
+    "your recurrent": lambda *qkvs: lightning_recurrent(*qkvs)[0],
+    "your blockwise, B = 64": lambda *qkvs: blockwise(*qkvs, 64)[0],
+    "minimoe blockwise, B = 64": lambda *qkvs: lightning_attention_blockwise(*qkvs, 64)[0],
+    "minimoe blockwise, B = 256": lambda *qkvs: lightning_attention_blockwise(*qkvs, 256)[0],
 }
 worst = {}
 for dtype in [torch.float64, torch.float32]:
@@ -308,8 +308,8 @@ assert all(diff < 1e-12 for (_, dtype), diff in worst.items() if dtype == torch.
 assert all(diff < 1e-5 for (_, dtype), diff in worst.items() if dtype == torch.float32)
 
 # %% [markdown]
-# In float64 the differences should be around 1e-16, the rounding of float64 itself; in float32
-# around 1e-7. The forms are the same function, computed in different orders.
+# In float64 the differences should be around 1e-15, a few roundings of float64; in float32
+# around 1e-6 or less. The forms are the same function, computed in different orders.
 #
 # ## Speed against n
 #
@@ -327,10 +327,20 @@ from minimoe.scaling import measure_scaling, plot_scaling
 
 heads, head_dim = 2, 64
 speed_slopes = lightning_slopes(heads, 0, 2)
-quadratic_ns = pick([256, 512, 1024, 2048, 4096], [64, 128, 256])
-recurrent_ns = pick([256, 512, 1024, 2048], [64, 128, 256])
-linear_ns = pick([2048, 4096, 8192, 16384, 32768, 65536], [256, 512, 1024])
-fused_ns = pick([256, 512, 1024, 2048, 4096, 8192], [64, 128, 256])
+speed_forms = {  # each takes (q, k, v)
+    "lightning masked": lambda q, k, v: lightning_attention_naive(q, k, v, speed_slopes),
+    "your recurrent": lambda q, k, v: lightning_recurrent(q, k, v, speed_slopes),
+    "lightning blockwise": lambda q, k, v: lightning_attention_blockwise(q, k, v, speed_slopes),
+    "softmax explicit (lesson 01)": causal_softmax_attention,
+    "softmax fused SDPA": lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+}
+lengths = {
+    "lightning masked": pick([256, 512, 1024, 2048, 4096], [64, 128, 256]),
+    "your recurrent": pick([256, 512, 1024, 2048], [64, 128, 256]),
+    "lightning blockwise": pick([2048, 4096, 8192, 16384, 32768, 65536], [256, 512, 1024]),
+    "softmax explicit (lesson 01)": pick([256, 512, 1024, 2048, 4096], [64, 128, 256]),
+    "softmax fused SDPA": pick([256, 512, 1024, 2048, 4096, 8192], [64, 128, 256]),
+}
 
 
 def timed(form):
@@ -343,28 +353,9 @@ def timed(form):
     return make_call
 
 
-plans = [
-    (
-        "lightning masked",
-        lambda q, k, v: lightning_attention_naive(q, k, v, speed_slopes),
-        quadratic_ns,
-    ),
-    ("your recurrent", lambda q, k, v: lightning_recurrent(q, k, v, speed_slopes), recurrent_ns),
-    (
-        "lightning blockwise",
-        lambda q, k, v: lightning_attention_blockwise(q, k, v, speed_slopes),
-        linear_ns,
-    ),
-    ("softmax explicit (lesson 01)", causal_softmax_attention, quadratic_ns),
-    (
-        "softmax fused SDPA",
-        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
-        fused_ns,
-    ),
-]
 runs = {
-    name: measure_scaling(name, timed(form), ns, clock=time.process_time, progress=True)
-    for name, form, ns in plans
+    name: measure_scaling(name, timed(form), lengths[name], clock=time.process_time, progress=True)
+    for name, form in speed_forms.items()
 }
 
 # %%
@@ -423,10 +414,11 @@ if not is_smoke():
 # %%
 from minimoe.scaling import kv_cache_bytes, lightning_state_bytes
 
-states = lightning_state_bytes(70, 64, 128, bytes_per_value=4)
-cache = kv_cache_bytes(10, 8, 128, 1_000_000, bytes_per_value=2)
-print(f"70 lightning layers, states (float32):         {states / 1e6:>9,.0f} MB, at any length")
-print(f"10 softmax layers, KV cache at 1M tokens (bf16): {cache / 1e6:>9,.0f} MB")
+n_lightning, n_softmax = m1.layer_types.count("lightning"), m1.layer_types.count("softmax")
+states = lightning_state_bytes(n_lightning, m1.num_heads, m1.head_dim, bytes_per_value=4)
+cache = kv_cache_bytes(n_softmax, m1.num_kv_heads, m1.head_dim, 1_000_000, bytes_per_value=2)
+print(f"{n_lightning} lightning layers, states (float32), any n: {states / 1e6:>7,.0f} MB")
+print(f"{n_softmax} softmax layers, KV cache at 1M tokens (bf16): {cache / 1e6:>7,.0f} MB")
 assert round(states / 1e6) == 294
 
 # %% [markdown]
@@ -452,9 +444,10 @@ view = decay_view(layer_idx=30, head=40, block_size=16, context=4096)
 plot_decay_view(view)
 plt.tight_layout()
 plt.show()
-print(
-    f"layer 30, head 40: slope {view.slope:.5f}, λ = {view.decay:.4f}, half-life {view.half_life:.1f} tokens"
-)
+print(f"layer 30, head 40: slope {view.slope:.5f}, λ = {view.decay:.4f}")
+print(f"half-life {view.half_life:.1f} tokens")
+print(f"one layer's state and one layer's KV cache are equal at n = {view.crossover:,} tokens")
+assert view.crossover == 1024
 
 # %% [markdown]
 # ## What you built
