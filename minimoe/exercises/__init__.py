@@ -124,6 +124,7 @@ def close(actual: Any, expected: Any, what: str, *, tol: float = 1e-6) -> None:
     a = torch.as_tensor(actual, dtype=torch.float64)
     e = torch.as_tensor(expected, dtype=torch.float64)
     assert a.shape == e.shape, f"{what}: expected shape {tuple(e.shape)}, got {tuple(a.shape)}"
+    assert not torch.isnan(a).any() or torch.isnan(e).any(), f"{what}: your result contains NaN"
     if not torch.allclose(a, e, rtol=tol, atol=tol):
         diff = (a - e).abs().max().item()
         if a.numel() == 1:
