@@ -244,7 +244,7 @@ if not is_smoke():
 # %% [markdown]
 # Without the balancing loss you should see the busiest experts take about twice their fair
 # share (the dashed line) or more, while others get little or nothing. With it, every bar should
-# sit close to 1/E, at about the same task loss. The idle experts of the first run hold
+# sit close to 1/E, and the task loss should be no worse. The idle experts of the first run hold
 # parameters that do almost no work.
 #
 # ## Capacity and token dropping

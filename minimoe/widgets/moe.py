@@ -187,8 +187,8 @@ def plot_expert_load(load: ExpertLoad, ax=None):
     ax.set_xlabel("expert")
     ax.set_ylabel("share of routed tokens (%)")
     ax.set_title(
-        f"top-{load.top_k}, balancing weight {load.aux_weight:g}: CV {load.cv:.2f}, "
-        f"{100 * load.dropped_share:.0f}% dropped at capacity {load.capacity_factor:g}"
+        f"top-{load.top_k}, balancing weight {load.aux_weight:g}\nCV {load.cv:.2f}, "
+        f"{100 * load.dropped_share:.0f}% dropped at capacity factor {load.capacity_factor:g}"
     )
     ax.legend(loc="upper right")
     return ax
