@@ -400,16 +400,16 @@ if not is_smoke():
 #
 # - with few pairs, all three models answer almost every question;
 # - as N grows past what the 8 × 8 states can keep apart, the all-lightning model loses
-#   accuracy. Its training loss also stays higher;
+#   accuracy. Its training loss may start falling first, but it levels off higher;
 # - one softmax layer is enough to recover: the hybrid stays close to the all-softmax model.
 #
 # The hybrid's softmax layer comes last and reads the whole context exactly. The lightning
 # layer before it costs the same memory whatever the length.
 #
-# **What this does not show.** These are tiny models, trained for a minute on one synthetic
-# task with one seed. With longer training the all-lightning model would probably improve
-# at small N, where its state suffices. It cannot beat the capacity limit at large N. In
-# M1's case, the evidence is the MiniMax-01 paper's needle-in-a-haystack tests: at 1B
+# **What this does not show.** These are tiny models, trained for a minute or two on one
+# synthetic task with one seed. We have not measured how much longer training would help the
+# all-lightning model at large N; the argument above predicts that its fixed-size state limits
+# it there. In M1's case, the evidence is the MiniMax-01 paper's needle-in-a-haystack tests: at 1B
 # parameters their hybrid scored 95.7, where pure lightning attention had fallen short [3].
 # This toy is an illustration, not a replication. Try it yourself:
 # change `head_dim` in `recall_model_config` (bigger states help lightning), or `num_values`,
