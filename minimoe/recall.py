@@ -215,10 +215,10 @@ class RecallRun:
 
 
 def recall_model_config(task: RecallTask, layer_pattern: str, **overrides) -> MiniMoEConfig:
-    """A tiny MiniMoE for the recall experiment: 2 layers, width 64, 4 heads of 8 dims.
+    """A tiny MiniMoE for the recall experiment: one layer per letter, width 64, 4 heads of 8 dims.
 
-    Small heads on purpose: a lightning head's state is head_dim × head_dim = 64 numbers, far
-    fewer than the 64 pairs the longest sequences hold, while a softmax layer keeps every pair.
+    Small heads on purpose: a lightning head's 8 × 8 state can keep at most 8 keys orthogonal,
+    far fewer than the 64 pairs the longest sequences hold, while a softmax layer keeps them all.
     ``init_std=0.1`` rather than the default 0.02: with post-norm and a tiny initialisation this
     task learns much more slowly. Any field can be overridden.
     """

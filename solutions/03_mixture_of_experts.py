@@ -294,7 +294,7 @@ if not is_smoke():
 #
 # ## Explore: top-k and the balancing weight
 #
-# Move the sliders to retrain the layer (about a second each): try top-1 with weight 0, where
+# Move the sliders to retrain the layer (a few seconds each): try top-1 with weight 0, where
 # only the balancing loss trains the router, and weights from 0.001 up to 1. The title of each
 # plot shows the CV and the share of assignments that a capacity factor of 1.25 would drop.
 # The cell also draws one setting directly, so you see a result even without a live kernel.
