@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from minimoe.tasks import (
@@ -108,21 +108,33 @@ def test_fuzzed_text_never_raises_and_parsing_is_bounded(text):
 
 @st.composite
 def expressions(draw, depth=0):
-    """(text, value) pairs of the grammar, the value computed alongside the text."""
+    """(text, value, peak) triples of the grammar: the value computed alongside the text, and the
+    largest magnitude any subexpression reaches (the parser refuses those above MAX_MAGNITUDE)."""
     if depth >= 4 or draw(st.booleans()):
         number = draw(st.integers(0, 999))
-        return str(number), number
-    left_text, left = draw(expressions(depth + 1))
-    right_text, right = draw(expressions(depth + 1))
+        return str(number), number, number
+    left_text, left, left_peak = draw(expressions(depth + 1))
+    right_text, right, right_peak = draw(expressions(depth + 1))
     operator = draw(st.sampled_from("+-*"))
     value = {"+": left + right, "-": left - right, "*": left * right}[operator]
-    return f"({left_text}{operator}{right_text})", value
+    return f"({left_text}{operator}{right_text})", value, max(abs(value), left_peak, right_peak)
 
 
 @given(expressions())
-def test_parser_evaluates_the_grammar_correctly(pair):
-    text, value = pair
-    assert evaluate_expression(text).value == value
+@example(
+    (
+        "((((0+346)*(390*700))+0)*(84*((0+366)*(573*601))))",
+        1_000_064_960_936_496_000,
+        1_000_064_960_936_496_000,
+    )
+)  # once found by CI: the value just above the cap
+def test_parser_evaluates_the_grammar_correctly(triple):
+    text, value, peak = triple
+    if peak > MAX_MAGNITUDE:
+        with pytest.raises(ExpressionError, match="exceeds"):
+            evaluate_expression(text)
+    else:
+        assert evaluate_expression(text).value == value
 
 
 @pytest.mark.parametrize(
