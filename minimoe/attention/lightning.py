@@ -435,7 +435,8 @@ class LightningAttention(nn.Module):
         if x.ndim != 3:
             raise ValueError(f"x must be (batch, seq, hidden), got shape {tuple(x.shape)}")
         batch, seq, _ = x.shape
-        qkv = F.silu(self.qkv_proj(x))
+        # In place where autograd allows: for long inputs these are the layer's largest tensors.
+        qkv = F.silu(self.qkv_proj(x), inplace=True)
         if attention_mask is not None:
             if attention_mask.ndim != 2 or attention_mask.shape[0] != batch:
                 raise ValueError(
@@ -458,5 +459,5 @@ class LightningAttention(nn.Module):
         else:
             o, state = lightning_attention_blockwise(q, k, v, slopes, self.block_size, state)
         o = o.transpose(1, 2).reshape(batch, seq, self.num_heads * self.head_dim)
-        out = self.norm(o) * torch.sigmoid(self.output_gate(x))
+        out = self.norm(o) * self.output_gate(x).sigmoid_()
         return self.out_proj(out), state
