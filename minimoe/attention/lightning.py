@@ -330,7 +330,8 @@ def lightning_attention_blockwise(
         state: (batch, heads, head_dim, v_dim) to continue from, or None for zeros.
 
     Returns:
-        (out, state): out (batch, heads, seq, v_dim) in q's dtype; the state. As in M1's
+        (out, state): out (batch, heads, seq, v_dim) in q's dtype, a view of token-major
+        memory (call .contiguous() for head-major); the state. As in M1's
         code, the products and the state are accumulated in float32 whatever the input dtype
         (float64 for float64 inputs).
     """
@@ -339,7 +340,9 @@ def lightning_attention_blockwise(
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
     state = _check_state(state, q, batch, heads, v_dim)
     slopes = slopes.to(state.dtype)
-    out = torch.empty(batch, heads, seq, v_dim, dtype=q.dtype, device=q.device)
+    # Token-major memory (batch, seq, heads, v_dim), returned as a (batch, heads, seq, v_dim)
+    # view: a layer that then concatenates the heads of each token gets them for free.
+    out = torch.empty(batch, seq, heads, v_dim, dtype=q.dtype, device=q.device).transpose(1, 2)
 
     # Runs of whole blocks, a bounded number of tokens at a time, then the ragged last block
     # (if any) with decays for its own length.
