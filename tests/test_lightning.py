@@ -119,13 +119,19 @@ def test_blockwise_matches_float64_reference(block):
 
 
 def test_blockwise_over_several_runs_matches_naive():
-    # The kernel takes whole blocks a run at a time: cover two runs and a ragged last block.
+    # The kernel takes whole blocks a run at a time: cover two runs and a ragged last block,
+    # forward and backward.
     seq = 2 * run_length(rows=2, block=64) + 100
-    q, k, v = _qkv(1, 2, seq, 8, seed=2)
+    q, k, v = (t.requires_grad_() for t in _qkv(1, 2, seq, 8, seed=2))
     s = torch.tensor([0.3, 1e-3])
+    weights = torch.randn(1, 2, seq, 8)
     out, _ = lightning_attention_blockwise(q, k, v, s, block_size=64)
+    grads = torch.autograd.grad((out * weights).sum(), (q, k, v))
     reference = lightning_attention_naive(q.double(), k.double(), v.double(), s)
+    expected = torch.autograd.grad((reference * weights).sum(), (q, k, v))
     torch.testing.assert_close(out, reference.float(), atol=1e-4, rtol=1e-5)
+    for got, want in zip(grads, expected):
+        torch.testing.assert_close(got, want.float(), atol=1e-3, rtol=1e-4)
 
 
 def test_blockwise_gradients_match_naive_over_several_blocks():

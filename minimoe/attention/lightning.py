@@ -331,9 +331,9 @@ def lightning_attention_blockwise(
 
     Returns:
         (out, state): out (batch, heads, seq, v_dim) in q's dtype, a view of token-major
-        memory (call .contiguous() for head-major); the state. As in M1's
-        code, the products and the state are accumulated in float32 whatever the input dtype
-        (float64 for float64 inputs).
+        memory (call .contiguous() for head-major); the state. As in M1's code, the products
+        and the state are accumulated in float32 whatever the input dtype (float64 for
+        float64 inputs).
     """
     batch, heads, seq, v_dim = _check_qkv(q, k, v, slopes)
     if not isinstance(block_size, int) or block_size <= 0:
