@@ -17,7 +17,9 @@ n tokens, head_dim d, block size B:
 - matmul (N×N by N×N): 2·N³ in total;
 - lightning_blockwise: 4·n·B·d + 4·n·d²: the intra-block QKᵀ and (QKᵀ⊙D)V over whole B×B
   tiles (the masked upper triangles included: that work is done), plus the state products
-  Q·S and K̃ᵀV (a shorter last block counts its own length);
+  Q·S and K̃ᵀV (a shorter last block counts its own length). The kernel's scan of block
+  states (an m×m by m×d² product per run of m blocks, 2·m·d² per block) is real work left out
+  of the count, so its rate is, if anything, understated;
 - lightning_naive: 4·n²·d: the full QKᵀ and (QKᵀ⊙M)V;
 - sdpa_causal: 2·n²·d: only the causal half of QKᵀ and AV (what a causal kernel must do);
 - the modules: their kernel (transformers tiles by 256), plus 2·n·hidden·5·H·d per batch row
@@ -26,9 +28,9 @@ n tokens, head_dim d, block size B:
 
 Each row's ``gflops`` uses its own FLOP count; ``frac_matmul`` divides it by the same run's
 matmul rate. ``analytic_mem_bytes`` is an estimate computed from the shapes, not a
-measurement: the largest intermediates a method holds at once (blockwise: the scores and
-per-block states of one run; naive: its n×n matrices; matmul: its three matrices); None where
-not estimated (SDPA's fused kernel works in small tiles).
+measurement: the largest intermediates a method holds at once (blockwise: each worker
+thread's scratch for one run of blocks; naive: its n×n matrices; matmul: its three matrices);
+None where not estimated (SDPA's fused kernel works in small tiles). Outputs are not counted.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from minimoe.attention import (
     lightning_attention_naive,
     lightning_slopes,
 )
-from minimoe.attention.lightning import run_length
+from minimoe.attention.lightning import per_sequence_scratch_bytes
 
 Row = dict[str, Any]
 
@@ -236,15 +238,15 @@ def _bench_length(n: int, setup: _Setup, matmul_gflops: float) -> list[Row]:
     """The rows of :func:`bench_attention` for one sequence length n."""
     batch, heads, d, block = setup.batch, setup.heads, setup.head_dim, setup.block
     q, k, v = (torch.randn(batch, heads, n, d, dtype=setup.dtype) * 0.5 for _ in range(3))
-    run = min(n, run_length(batch * heads, block))
     rows = [
         setup.measure(
             "lightning_blockwise",
             lambda: lightning_attention_blockwise(q, k, v, setup.slopes, block),
             lightning_blockwise_flops(batch, heads, n, d, block),
             n=n,
-            # per run of tokens: the B×B scores of its blocks and a d×d state per block
-            analytic_mem_bytes=batch * heads * run * (block + d * d // block) * _FLOAT32,
+            # each worker's scratch (the output itself not counted, as for the other methods)
+            analytic_mem_bytes=min(torch.get_num_threads(), batch * heads)
+            * per_sequence_scratch_bytes(n, block, d, d, _FLOAT32),
             block_size=block,
         )
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from minimoe.attention import (
     LightningAttention,
     decay_mask,
+    lightning,
     lightning_attention_blockwise,
     lightning_attention_naive,
     lightning_attention_recurrent,
@@ -106,6 +108,92 @@ def test_forms_agree(batch, heads, seq, dim, v_dim, block, seed):
     torch.testing.assert_close(recurrent, naive, **FP32)
     torch.testing.assert_close(blockwise, naive, **FP32)
     torch.testing.assert_close(state_b, state_r, **FP32)
+
+
+@contextlib.contextmanager
+def _torch_threads(n):
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    batch=st.integers(1, 2),
+    heads=st.integers(1, 3),
+    seq=st.integers(1, 300),
+    dim=st.integers(1, 8),
+    v_dim=st.integers(1, 6),
+    block=st.integers(1, 40),
+    threads=st.sampled_from([1, 2]),
+    seed=st.integers(0, 10_000),
+)
+def test_cpu_inference_path_agrees(batch, heads, seq, dim, v_dim, block, threads, seed):
+    # The per-sequence path (long CPU prefill without autograd) against the naive form and
+    # the batched path, from a non-zero state, serially and on a pool of worker threads.
+    q, k, v = _qkv(batch, heads, seq, dim, v_dim, seed)
+    s = _slopes(heads, seed)
+    state = torch.randn(batch, heads, dim, v_dim, generator=torch.Generator().manual_seed(seed))
+    with _torch_threads(threads):
+        out, new_state = lightning._blockwise_per_sequence(q, k, v, s, block, state)
+        assert torch.get_num_threads() == threads
+    batched, batched_state = lightning._blockwise_batched(q, k, v, s, block, state)
+    torch.testing.assert_close(out, batched, **FP32)
+    torch.testing.assert_close(new_state, batched_state, **FP32)
+    # the state's contribution, checked against the naive form with the state as a prefix
+    # (o_t = naive_t + λ^(t+1) q_t S)
+    decay = torch.exp(-s[:, None] * torch.arange(1, seq + 1))[None, :, :, None]
+    expected = lightning_attention_naive(q, k, v, s) + decay * (q @ state)
+    torch.testing.assert_close(out, expected, atol=1e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64])
+def test_cpu_inference_path_on_a_layers_strided_inputs(dtype):
+    # A layer splits q, k and v out of one fused projection: per head they are strided views.
+    batch, seq, heads, dim = 2, 1100, 3, 16
+    qkv = torch.randn(batch, seq, heads, 3 * dim, generator=torch.Generator().manual_seed(5))
+    q, k, v = (t.to(dtype) for t in qkv.transpose(1, 2).split(dim, dim=-1))
+    assert not q.is_contiguous()
+    s = lightning_slopes(heads, 0, 2).to(torch.promote_types(dtype, torch.float32))
+    with _torch_threads(2):
+        out, state = lightning_attention_blockwise(q, k, v, s, block_size=64)
+    reference = lightning_attention_naive(q.double(), k.double(), v.double(), s.double())
+    tolerance = dict(atol=5e-2, rtol=2e-2) if dtype == torch.bfloat16 else dict(atol=1e-3, rtol=0)
+    assert out.dtype == dtype and state.dtype == torch.promote_types(dtype, torch.float32)
+    torch.testing.assert_close(out.double(), reference, **tolerance)
+
+
+def test_blockwise_picks_its_path(monkeypatch):
+    calls = []
+    real = lightning._blockwise_per_sequence
+
+    def spy(*args):
+        calls.append("per-sequence")
+        return real(*args)
+
+    monkeypatch.setattr(lightning, "_blockwise_per_sequence", spy)
+    n = lightning.PER_SEQUENCE_MIN_TOKENS
+    q, k, v = _qkv(1, 2, n, 4)
+    s = lightning_slopes(2, 0, 2)
+    lightning_attention_blockwise(q, k, v, s)  # long, CPU, no gradient needed
+    assert calls == ["per-sequence"]
+    lightning_attention_blockwise(q[:, :, : n - 1], k[:, :, : n - 1], v[:, :, : n - 1], s)
+    q.requires_grad_()
+    out, _ = lightning_attention_blockwise(q, k, v, s)  # training: the differentiable path
+    assert calls == ["per-sequence"] and out.requires_grad
+    with torch.no_grad():
+        lightning_attention_blockwise(q, k, v, s)
+    assert calls == ["per-sequence"] * 2
+
+
+def test_worker_pool_is_made_again_after_a_fork(monkeypatch):
+    first = lightning._worker_pool(2)
+    assert lightning._worker_pool(2) is first
+    monkeypatch.setattr(lightning.os, "getpid", lambda: -1)  # as if in a forked child
+    assert lightning._worker_pool(2) is not first
 
 
 @pytest.mark.parametrize("block", [1, 7, 16, 64, 100])

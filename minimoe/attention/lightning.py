@@ -27,6 +27,8 @@ as in M1's code), or in float64 for float64 inputs; the state is kept in that pr
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import torch
@@ -39,9 +41,11 @@ from minimoe.norm import RMSNorm
 # in the masked intra-block products (half of it on the masked upper triangles) against 4·n·d²
 # in the state products: a small B wastes less work, a large B lets each small matrix product
 # run closer to full speed. Measured on the 2-core AVX2 CPU this course targets (AMD EPYC,
-# 2 threads, 16,384 tokens, 8 heads × 64 dims, float32, best of 3 quiet moments):
-#     B = 32: 107 ms    B = 64: 87 ms    B = 128: 102 ms    B = 256: 141 ms
-# M1 and HF use B = 256, which suits GPUs; on CPUs 64 is fastest (and 64 = head_dim here).
+# 2 threads, 16,384 tokens, 8 heads × 64 dims, float32, the CPU inference path, 11 interleaved
+# calls each in one run; median / best):
+#     B = 32: 123 / 95 ms   B = 48: 102 / 96 ms   B = 64: 105 / 87 ms   B = 96: 111 / 102 ms
+#     B = 128: 114 / 100 ms
+# M1 and HF use B = 256, which suits GPUs; on CPUs 48-64 is fastest (and 64 = head_dim here).
 DEFAULT_BLOCK_SIZE = 64
 
 # Whole blocks are processed in runs of about this many (token, head) rows at a time, all blocks
@@ -51,6 +55,13 @@ DEFAULT_BLOCK_SIZE = 64
 # MB; and the run's (m × m) block-decay product stays cheap. Same setting, B = 64: runs of
 # 2,048 rows took 102 ms, 4,096 rows 87 ms, 8,192 rows 88 ms.
 _RUN_ROWS = 4096
+
+# The CPU inference path (:func:`_blockwise_per_sequence`) takes one sequence's blocks this
+# many at a time, and is used from this many tokens on (below it, the per-sequence overhead of
+# a few dozen small operations outweighs the gain).
+_RUN_BLOCKS = 32
+_RUN_SCORES = 1 << 20
+PER_SEQUENCE_MIN_TOKENS = 1024
 
 
 def run_length(rows: int, block: int) -> int:
@@ -330,16 +341,37 @@ def lightning_attention_blockwise(
         state: (batch, heads, head_dim, v_dim) to continue from, or None for zeros.
 
     Returns:
-        (out, state): out (batch, heads, seq, v_dim) in q's dtype, a view of token-major
-        memory (call .contiguous() for head-major); the state. As in M1's code, the products
-        and the state are accumulated in float32 whatever the input dtype (float64 for
-        float64 inputs).
+        (out, state): out (batch, heads, seq, v_dim) in q's dtype (its memory layout depends
+        on the path below); the state. As in M1's code, the products and the state are
+        accumulated in float32 whatever the input dtype (float64 for float64 inputs).
+
+    Two paths compute the same thing. Long sequences on the CPU without autograd (prefill,
+    evaluation, the benchmark) go one (batch, head) sequence at a time, on all of torch's
+    threads at once (:func:`_blockwise_per_sequence`); everything else (training, GPUs, short
+    sequences) goes all heads together (:func:`_blockwise_batched`).
     """
     batch, heads, seq, v_dim = _check_qkv(q, k, v, slopes)
     if not isinstance(block_size, int) or block_size <= 0:
         raise ValueError(f"block_size must be a positive integer, got {block_size!r}")
     state = _check_state(state, q, batch, heads, v_dim)
     slopes = slopes.to(state.dtype)
+    needs_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v, state))
+    if q.device.type == "cpu" and not needs_grad and seq >= PER_SEQUENCE_MIN_TOKENS:
+        return _blockwise_per_sequence(q, k, v, slopes, block_size, state)
+    return _blockwise_batched(q, k, v, slopes, block_size, state)
+
+
+def _blockwise_batched(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    slopes: torch.Tensor,
+    block_size: int,
+    state: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """All (batch, head) sequences together, a run of whole blocks at a time: few, large
+    operations, differentiable. Returns out as a view of token-major memory."""
+    batch, heads, seq, v_dim = v.shape
     # Token-major memory (batch, seq, heads, v_dim), returned as a (batch, heads, seq, v_dim)
     # view: a layer that then concatenates the heads of each token gets them for free.
     out = torch.empty(batch, seq, heads, v_dim, dtype=q.dtype, device=q.device).transpose(1, 2)
@@ -358,6 +390,141 @@ def lightning_attention_blockwise(
         piece = [t[:, :, start:stop].to(state.dtype).contiguous() for t in (q, k, v)]
         out[:, :, start:stop], state = _whole_blocks(*piece, state, run_decays)
     return out, state
+
+
+def _blockwise_per_sequence(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    slopes: torch.Tensor,
+    block_size: int,
+    state: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One (batch, head) sequence at a time, without autograd: the CPU inference path.
+
+    Each sequence's blocks are plain views of q, k and v (no copies for float32 inputs, even
+    for the strided views a layer splits from its fused projection); every product writes into
+    a small scratch buffer or straight into the output, so the only large allocation is the
+    output itself. The sequences are shared out between ``torch.get_num_threads()`` worker
+    threads that each run single-threaded (small matrix products parallelise poorly inside
+    one operation; whole sequences in parallel keep each core on its own data). torch's
+    thread setting is restored on return. Returns out in head-major memory.
+    """
+    batch, heads, seq, v_dim = v.shape
+    out = torch.empty(batch, heads, seq, v_dim, dtype=q.dtype, device=q.device)
+    new_state = torch.empty_like(state)
+    whole = seq - seq % block_size
+    decays = _block_decays(slopes, block_size)
+    weights, fade_in = _run_decays(decays.block_slopes, _RUN_BLOCKS)
+    tail = _block_decays(slopes, seq - whole) if whole < seq else None
+
+    def one_sequence(job: tuple[int, int]) -> None:
+        b, h = job
+        new_state[b, h] = _one_sequence(
+            q[b, h], k[b, h], v[b, h], out[b, h], state[b, h], h, decays, weights, fade_in, tail
+        )
+
+    jobs = [(b, h) for b in range(batch) for h in range(heads)]
+    threads = torch.get_num_threads()
+    workers = min(threads, len(jobs))
+    if workers <= 1:
+        for job in jobs:
+            one_sequence(job)
+        return out, new_state
+    torch.set_num_threads(1)
+    try:
+        list(_worker_pool(workers).map(one_sequence, jobs))
+    finally:
+        torch.set_num_threads(threads)
+    return out, new_state
+
+
+def per_sequence_run(seq: int, block: int) -> int:
+    """Blocks per run on the CPU inference path: _RUN_BLOCKS, fewer for large blocks (so that a
+    run's B×B scores stay under 4 MB) or short sequences."""
+    return max(1, min(_RUN_BLOCKS, seq // block, _RUN_SCORES // block**2))
+
+
+def per_sequence_scratch_bytes(seq: int, block: int, dim: int, v_dim: int, itemsize: int) -> int:
+    """Scratch memory one worker of the CPU inference path holds: a run's scores, decayed keys
+    or queries, block states K̃ᵀV and entering states."""
+    run = per_sequence_run(seq, block)
+    return run * (block * block + block * dim + 2 * dim * v_dim) * itemsize
+
+
+def _one_sequence(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    out: torch.Tensor,
+    state: torch.Tensor,
+    h: int,
+    decays: _BlockDecays,
+    weights: torch.Tensor,
+    fade_in: torch.Tensor,
+    tail: _BlockDecays | None,
+) -> torch.Tensor:
+    """Lightning attention over one sequence: q, k (seq, d), v and out (seq, e), state (d, e).
+
+    Writes out in place and returns the final state. Runs of up to _RUN_BLOCKS whole blocks
+    (the same three steps as :func:`_whole_blocks`, for one head), then the ragged tail.
+    Scratch buffers are allocated once per sequence and reused by every run.
+    """
+    seq, dim = q.shape
+    v_dim = v.shape[-1]
+    block = decays.diagonal.shape[-1]
+    dtype = state.dtype
+    direct = q.dtype == dtype and v.dtype == dtype and k.dtype == dtype
+    run = per_sequence_run(seq, block)
+    scores_buf = torch.empty(run, block, block, dtype=dtype)
+    faded_buf = torch.empty(run, block, dim, dtype=dtype)
+    kv_buf, states_buf = torch.empty(2, run, dim * v_dim, dtype=dtype)
+    diagonal, query, key = decays.diagonal[h], decays.query[h], decays.key[h]
+    fade_block = float(decays.block[h])
+    state = state.reshape(dim * v_dim).clone()
+    whole = seq - seq % block
+    for start in range(0, whole, run * block):
+        stop = min(start + run * block, whole)
+        m = (stop - start) // block
+        qb, kb, vb = (t[start:stop].to(dtype).view(m, block, -1) for t in (q, k, v))
+        ob = out[start:stop].view(m, block, v_dim) if direct else torch.empty_like(vb)
+        scores, faded, block_kv, states = scores_buf[:m], faded_buf[:m], kv_buf[:m], states_buf[:m]
+        # Intra-block, left product [(Q_b K_bᵀ) ⊙ D] V_b, straight into the output.
+        torch.bmm(qb, kb.transpose(1, 2), out=scores)
+        scores.mul_(diagonal)
+        torch.bmm(scores, vb, out=ob)
+        # What each block adds to the state, K̃_bᵀ V_b, and the state entering each block.
+        torch.mul(kb, key, out=faded)
+        torch.bmm(faded.transpose(1, 2), vb, out=block_kv.view(m, dim, v_dim))
+        torch.mm(weights[h, :m, :m], block_kv, out=states)
+        states.addr_(fade_in[h, :m, 0, 0], state)
+        state = torch.add(block_kv[m - 1], states[m - 1], alpha=fade_block)
+        # Inter-block, right product (λ^(i+1) q_i) S_b, added in place.
+        torch.mul(qb, query, out=faded)
+        ob.baddbmm_(faded, states.view(m, dim, v_dim))
+        if not direct:
+            out[start:stop].copy_(ob.view(-1, v_dim))
+    if tail is not None:
+        qt, kt, vt = (t[whole:].to(dtype) for t in (q, k, v))
+        s = state.view(dim, v_dim)
+        o = torch.mm(torch.mm(qt, kt.T).mul_(tail.diagonal[h]), vt)
+        o.addmm_(qt * tail.query[h], s)
+        state = torch.addmm(s, (kt * tail.key[h]).T, vt, beta=float(tail.block[h]))
+        out[whole:].copy_(o)
+    return state.view(dim, v_dim)
+
+
+_POOL: tuple[int, int, ThreadPoolExecutor] | None = None
+
+
+def _worker_pool(workers: int) -> ThreadPoolExecutor:
+    """A process-wide pool of ``workers`` threads (made again after a fork or a new size)."""
+    global _POOL
+    if _POOL is None or _POOL[:2] != (os.getpid(), workers):
+        if _POOL is not None and _POOL[0] == os.getpid():
+            _POOL[2].shutdown(wait=False)
+        _POOL = (os.getpid(), workers, ThreadPoolExecutor(workers, "minimoe-lightning"))
+    return _POOL[2]
 
 
 class LightningAttention(nn.Module):
