@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import pytest
 import torch
+from tiny import task_model
 
 from minimoe.checkpoint import CheckpointError, load_checkpoint, read_header, save_checkpoint
-from minimoe.config import MiniMoEConfig
 from minimoe.model import MiniMoE
 
 
 def _model(**overrides) -> MiniMoE:
-    torch.manual_seed(0)
-    config = MiniMoEConfig.preset(
-        "tiny",
-        vocab_size=24,
-        hidden_size=32,
-        num_layers=2,
-        layer_pattern="LS",
-        expert_hidden=32,
-        **overrides,
-    )
-    return MiniMoE(config)
+    return task_model(**overrides)
 
 
 def test_round_trip_restores_weights_config_step_and_metadata(tmp_path):

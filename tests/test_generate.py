@@ -2,30 +2,15 @@ from __future__ import annotations
 
 import pytest
 import torch
+from tiny import LLLS, seeded
 
-from minimoe.config import MiniMoEConfig
 from minimoe.generate import generate, sample_next
 from minimoe.model import MiniMoE
-
-CONFIG = MiniMoEConfig(
-    vocab_size=40,
-    hidden_size=32,
-    num_layers=4,
-    layer_pattern="LLLS",
-    num_heads=4,
-    num_kv_heads=2,
-    num_experts=4,
-    top_k=2,
-    expert_hidden=48,
-    block_size=4,
-    max_seq_len=64,
-)
 
 
 @pytest.fixture(scope="module")
 def model() -> MiniMoE:
-    torch.manual_seed(0)
-    return MiniMoE(CONFIG).eval()
+    return seeded(LLLS)
 
 
 def _left_padded(rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,29 +2,16 @@ from __future__ import annotations
 
 import pytest
 import torch
+from tiny import LLLS, seeded
 
 from minimoe.config import MiniMoEConfig
 from minimoe.model import HybridCache, MiniMoE, count_parameters
 
-# 4 layers (3 lightning + 1 softmax), blocks of 4 tokens so prompts span several blocks.
-SMALL = MiniMoEConfig(
-    vocab_size=50,
-    hidden_size=32,
-    num_layers=4,
-    layer_pattern="LLLS",
-    num_heads=4,
-    num_kv_heads=2,
-    num_experts=4,
-    top_k=2,
-    expert_hidden=48,
-    block_size=4,
-    max_seq_len=64,
-)
+SMALL = LLLS
 
 
 def _model(config: MiniMoEConfig = SMALL, seed: int = 0) -> MiniMoE:
-    torch.manual_seed(seed)
-    return MiniMoE(config).eval()
+    return seeded(config, seed)
 
 
 @pytest.mark.parametrize("norm", ["post", "pre"])

@@ -8,9 +8,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiny import task_model
 
-from minimoe.config import MiniMoEConfig
-from minimoe.model import MiniMoE
 from minimoe.rl.analysis import (
     cast_copy,
     clip_rate_by_probability,
@@ -29,18 +28,7 @@ from minimoe.rl.analysis import (
 from minimoe.rl.rollout import collect_rollout
 from minimoe.tasks import TOKENIZER, make_dataset
 
-
-def _model(seed: int = 0) -> MiniMoE:
-    torch.manual_seed(seed)
-    config = MiniMoEConfig.preset(
-        "tiny",
-        vocab_size=TOKENIZER.vocab_size,
-        hidden_size=32,
-        num_layers=2,
-        layer_pattern="LS",
-        expert_hidden=32,
-    )
-    return MiniMoE(config)
+_model = task_model
 
 
 PROBLEMS = make_dataset("sorting", 8, seed=0, difficulty=3)

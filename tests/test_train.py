@@ -6,26 +6,14 @@ import math
 
 import pytest
 import torch
+from tiny import task_model
 
-from minimoe.config import MiniMoEConfig
-from minimoe.model import MiniMoE
 from minimoe.rl.rollout import collect_rollout, token_logprobs
 from minimoe.rl.trainer import RLConfig, train_rl
 from minimoe.tasks import TOKENIZER, make_dataset
 from minimoe.train import SFTConfig, encode_sft_batch, evaluate, pass_at_k, train_sft
 
-
-def _model(seed: int = 0) -> MiniMoE:
-    torch.manual_seed(seed)
-    config = MiniMoEConfig.preset(
-        "tiny",
-        vocab_size=TOKENIZER.vocab_size,
-        hidden_size=32,
-        num_layers=2,
-        layer_pattern="LS",
-        expert_hidden=32,
-    )
-    return MiniMoE(config)
+_model = task_model
 
 
 PROBLEMS = make_dataset("sorting", 64, seed=0, difficulty=3)
