@@ -70,14 +70,19 @@ def time_call(
     repeats: int,
     warmup: int = 1,
     clock: Callable[[], float] = time.perf_counter,
+    min_total_s: float = 0.0,
+    max_repeats: int = 50,
 ) -> float:
-    """Median time of ``fn()`` in seconds by ``clock``, over ``repeats`` calls after ``warmup``."""
-    if repeats <= 0:
-        raise ValueError(f"repeats must be positive, got {repeats}")
+    """Median time of ``fn()`` in seconds by ``clock``, over at least ``repeats`` calls after
+    ``warmup``, and more (up to ``max_repeats``) until the timed calls add up to
+    ``min_total_s``: a fast call on a noisy machine then gets enough samples for a steady
+    median, a slow one is not repeated needlessly."""
+    if repeats <= 0 or max_repeats < repeats:
+        raise ValueError(f"need 0 < repeats <= max_repeats, got {repeats} and {max_repeats}")
     for _ in range(warmup):
         fn()
-    times = []
-    for _ in range(repeats):
+    times: list[float] = []
+    while len(times) < repeats or (sum(times) < min_total_s and len(times) < max_repeats):
         start = clock()
         fn()
         times.append(clock() - start)
@@ -89,12 +94,15 @@ def matmul_rate(
     dtype: torch.dtype = torch.float32,
     repeats: int = 5,
     clock: Callable[[], float] = time.perf_counter,
+    min_total_s: float = 0.0,
 ) -> Row:
     """Time one (size × size) @ (size × size) matmul: the reference FLOP rate."""
     a = torch.randn(size, size, dtype=dtype)
     b = torch.randn(size, size, dtype=dtype)
     out = torch.empty(size, size, dtype=dtype)
-    seconds = time_call(lambda: torch.mm(a, b, out=out), repeats, clock=clock)
+    seconds = time_call(
+        lambda: torch.mm(a, b, out=out), repeats, clock=clock, min_total_s=min_total_s
+    )
     flops = 2 * size**3
     return {
         "method": "matmul",
@@ -132,6 +140,7 @@ def bench_attention(
     seed: int = 0,
     threads: int | None = None,
     cpu_clock: bool = False,
+    min_total_s: float = 1.0,
 ) -> list[Row]:
     """Time the attention kernels at each length in ``ns`` (see the module docstring).
 
@@ -139,6 +148,8 @@ def bench_attention(
         ns: sequence lengths n.
         heads, head_dim, batch, dtype: the q, k, v shape (batch, heads, n, head_dim) and dtype.
         repeats: timed calls per measurement (the median is reported), after one warm-up call.
+        min_total_s: fast calls are repeated more, until their timed calls add up to this
+            many seconds (at most 50 calls).
         block_size: B for the blockwise kernel; None for its default.
         naive_max_bytes: the naive form runs only while its n×n intermediates (estimated) fit.
         sdpa_max_n: SDPA's causal attention is timed only up to this n (it is O(n²)).
@@ -166,7 +177,7 @@ def bench_attention(
     try:
         torch.manual_seed(seed)
         clock = time.process_time if cpu_clock else time.perf_counter
-        reference = matmul_rate(matmul_size, dtype, max(repeats, 3), clock)
+        reference = matmul_rate(matmul_size, dtype, max(repeats, 3), clock, min_total_s)
         setup = _Setup(
             batch=batch,
             heads=heads,
@@ -179,6 +190,7 @@ def bench_attention(
             naive_max_bytes=naive_max_bytes,
             sdpa_max_n=sdpa_max_n,
             with_modules=with_modules,
+            min_total_s=min_total_s,
             hf_layer=_hf_lightning_layer(heads, head_dim, dtype) if with_modules else None,
         )
         reference.update(threads=torch.get_num_threads(), clock=setup.clock_name)
@@ -206,6 +218,7 @@ class _Setup(NamedTuple):
     naive_max_bytes: int
     sdpa_max_n: int
     with_modules: bool
+    min_total_s: float
     hf_layer: torch.nn.Module | None
 
     @property
@@ -215,7 +228,7 @@ class _Setup(NamedTuple):
     def measure(self, method: str, fn: Callable[[], object], flops: int, **fields) -> Row:
         """One row: the median time of fn() and the rates it implies."""
         with torch.no_grad():
-            seconds = time_call(fn, self.repeats, clock=self.clock)
+            seconds = time_call(fn, self.repeats, clock=self.clock, min_total_s=self.min_total_s)
         return {
             "method": method,
             "n": fields.pop("n"),

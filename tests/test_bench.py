@@ -92,3 +92,17 @@ def test_bad_arguments_raise():
         bench.bench_attention(ns=())
     with pytest.raises(ValueError):
         bench.time_call(lambda: None, repeats=0)
+    with pytest.raises(ValueError, match="max_repeats"):
+        bench.time_call(lambda: None, repeats=5, max_repeats=4)
+
+
+def test_time_call_repeats_fast_calls_until_the_time_budget():
+    calls = []
+    ticks = iter(range(1000))  # a fake clock: every reading is one second after the last
+    seconds = bench.time_call(
+        lambda: calls.append(1), repeats=3, warmup=0, clock=lambda: next(ticks), min_total_s=7
+    )
+    assert seconds == 1 and len(calls) == 7  # 7 timed calls of one "second" each
+    calls.clear()
+    bench.time_call(lambda: calls.append(1), repeats=3, warmup=2, min_total_s=1e9, max_repeats=9)
+    assert len(calls) == 2 + 9  # capped
