@@ -48,7 +48,7 @@ from minimoe.norm import RMSNorm
 # M1 and HF use B = 256, which suits GPUs; on CPUs 48-64 is fastest (and 64 = head_dim here).
 DEFAULT_BLOCK_SIZE = 64
 
-# Whole blocks are processed in runs of about this many (token, head) rows at a time, all blocks
+# The batched path processes whole blocks in runs of about this many (token, head) rows, all blocks
 # of a run at once. Every intermediate of a run (the B×B scores of its blocks, a state per
 # block) then stays small whatever the sequence length: it stays in cache and the allocator
 # reuses it, where one pass over a long sequence would allocate (and page-fault) hundreds of
