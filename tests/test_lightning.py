@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 
 import pytest
 import torch
@@ -187,6 +188,28 @@ def test_blockwise_picks_its_path(monkeypatch):
     with torch.no_grad():
         lightning_attention_blockwise(q, k, v, s)
     assert calls == ["per-sequence"] * 2
+
+
+def test_concurrent_callers_leave_torch_threads_as_they_were():
+    q, k, v = _qkv(1, 4, lightning.PER_SEQUENCE_MIN_TOKENS, 8)
+    s = lightning_slopes(4, 0, 2)
+    expected, _ = lightning_attention_blockwise(q, k, v, s)
+    results = []
+    with _torch_threads(2):
+        callers = [
+            threading.Thread(
+                target=lambda: results.append(lightning_attention_blockwise(q, k, v, s))
+            )
+            for _ in range(4)
+        ]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join()
+        assert torch.get_num_threads() == 2
+    assert len(results) == 4
+    for out, _ in results:
+        torch.testing.assert_close(out, expected, **FP32)
 
 
 def test_worker_pool_is_made_again_after_a_fork(monkeypatch):

@@ -28,6 +28,7 @@ as in M1's code), or in float64 for float64 inputs; the state is kept in that pr
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -425,17 +426,20 @@ def _blockwise_per_sequence(
         )
 
     jobs = [(b, h) for b in range(batch) for h in range(heads)]
-    threads = torch.get_num_threads()
-    workers = min(threads, len(jobs))
-    if workers <= 1:
-        for job in jobs:
-            one_sequence(job)
-        return out, new_state
-    torch.set_num_threads(1)
-    try:
-        list(_worker_pool(workers).map(one_sequence, jobs))
-    finally:
-        torch.set_num_threads(threads)
+    # One call at a time owns the pool and torch's thread setting, so that callers in other
+    # Python threads neither oversubscribe the cores nor run under another call's setting.
+    with _POOL_LOCK:
+        threads = torch.get_num_threads()
+        workers = min(threads, len(jobs))
+        if workers <= 1:
+            for job in jobs:
+                one_sequence(job)
+            return out, new_state
+        torch.set_num_threads(1)
+        try:
+            list(_worker_pool(workers).map(one_sequence, jobs))
+        finally:
+            torch.set_num_threads(threads)
     return out, new_state
 
 
@@ -515,6 +519,7 @@ def _one_sequence(
 
 
 _POOL: tuple[int, int, ThreadPoolExecutor] | None = None
+_POOL_LOCK = threading.Lock()
 
 
 def _worker_pool(workers: int) -> ThreadPoolExecutor:
