@@ -391,10 +391,82 @@ def write_json(rows: Sequence[Row], path: str | Path) -> Path:
     return path
 
 
+def summarize(rows: Sequence[Row]) -> list[str]:
+    """The headline ratios of an attention run, as sentences (all from the same run)."""
+    times = {(row["method"], row["n"]): row for row in rows if "time_s" in row}
+    blockwise = sorted(n for method, n in times if method == "lightning_blockwise")
+    lines = []
+    with_sdpa = [n for n in blockwise if ("sdpa_causal", n) in times]
+    if with_sdpa:
+        row = times[("lightning_blockwise", with_sdpa[-1])]
+        lines.append(
+            f"at n = {with_sdpa[-1]:,}: lightning blockwise is {row['speedup_vs_sdpa']:.1f}x as "
+            f"fast as SDPA causal, at {row['frac_matmul']:.0%} of the matmul rate "
+            f"({row['gflops']:.0f} GFLOP/s on its own FLOP count)"
+        )
+    quadrupled = [n for n in blockwise if 4 * n in blockwise]
+    if quadrupled:
+        n = quadrupled[-1]
+        ratio = (
+            times[("lightning_blockwise", 4 * n)]["time_s"]
+            / times[("lightning_blockwise", n)]["time_s"]
+        )
+        lines.append(f"time({4 * n:,}) / time({n:,}) = {ratio:.2f} (linear growth gives 4)")
+    paired = [
+        n
+        for n in blockwise
+        if ("hf_lightning_module", n) in times and ("lightning_module", n) in times
+    ]
+    if paired:
+        speedups = [
+            times[("hf_lightning_module", n)]["time_s"] / times[("lightning_module", n)]["time_s"]
+            for n in paired
+        ]
+        lines.append(
+            f"minimoe's layer against transformers': {min(speedups):.2f}x to {max(speedups):.2f}x "
+            f"as fast over n = {paired[0]:,}..{paired[-1]:,}"
+        )
+    return lines
+
+
+def plot_attention(rows: Sequence[Row], path: str | Path) -> Path:
+    """Save a log-log plot of time against n, one line per method timed at two or more n."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from minimoe.scaling import Scaling, plot_scaling
+
+    runs = []
+    for method in dict.fromkeys(row["method"] for row in rows if "time_s" in row):
+        timed = sorted(
+            (row["n"], row["time_s"])
+            for row in rows
+            if row.get("method") == method and "time_s" in row
+        )
+        if method != "matmul" and len(timed) >= 2:
+            runs.append(Scaling(method, *map(tuple, zip(*timed))))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    plot_scaling(runs, "time", ax=ax)
+    threads = rows[0].get("threads") if rows else None
+    ax.set_title(f"Attention kernels and layers, one run ({threads} CPU threads)")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
 def main_attention(json_path: str | Path = "bench_attention.json", max_n: int = 65536) -> int:
-    """``minimoe bench attention``: time, print the table, write the JSON. Returns 0."""
+    """``minimoe bench attention``: time, print the table and its headline ratios, write the
+    JSON and a plot beside it (same name, .png). Returns 0."""
     ns = [n for n in (1024, 2048, 4096, 8192, 16384, 32768, 65536) if n <= max_n] or [max_n]
     rows = bench_attention(ns)
     print_table(rows)
+    print()
+    for line in summarize(rows):
+        print(line)
     print(f"wrote {write_json(rows, json_path)}")
+    print(f"wrote {plot_attention(rows, Path(json_path).with_suffix('.png'))}")
     return 0

@@ -2,7 +2,7 @@
 
 minimoe doctor                 versions, device, threads, and whether the notebooks are built
 minimoe course build|check     generate the notebooks from their sources, or check they are current
-minimoe bench attention        measured attention benchmark (table + JSON)
+minimoe bench attention        measured attention benchmark (table, JSON and plot)
 """
 
 from __future__ import annotations
@@ -171,7 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measured benchmarks")
     p.add_argument("suite", choices=["attention"], help="which benchmark to run")
     p.add_argument(
-        "--json", type=Path, default=Path("bench_attention.json"), help="where to write JSON"
+        "--json",
+        type=Path,
+        default=Path("bench_attention.json"),
+        help="where to write JSON (the plot goes beside it, as .png)",
     )
     p.add_argument("--max-n", type=_positive_int, default=65536, help="longest sequence to time")
     p.set_defaults(func=bench_cmd)

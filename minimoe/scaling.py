@@ -181,7 +181,8 @@ def plot_scaling(runs: Sequence[Scaling], quantity: str = "time", ax=None):
         ax.set_ylabel("peak tensor memory (MiB, log scale)")
         ax.set_title("Peak memory against sequence length")
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize="small")
+    if runs:
+        ax.legend(fontsize="small")
     return ax
 
 

@@ -76,6 +76,52 @@ def test_main_attention_prints_and_writes(monkeypatch, tmp_path, capsys):
     assert calls == [[1024, 2048]]
     assert "wrote" in capsys.readouterr().out
     assert json.loads((tmp_path / "a.json").read_text())["rows"][0]["method"] == "matmul"
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def _row(method, n, time_s, **fields):
+    return {"method": method, "n": n, "time_s": time_s, **fields}
+
+
+def test_summary_gives_the_headline_ratios_of_one_run():
+    rows = [
+        _row("matmul", 2048, 0.1),
+        _row("lightning_blockwise", 4096, 0.02, speedup_vs_sdpa=8.0, frac_matmul=0.4, gflops=50.0),
+        _row("sdpa_causal", 4096, 0.16),
+        _row("lightning_blockwise", 16384, 0.09),
+        _row("lightning_module", 4096, 0.05),
+        _row("hf_lightning_module", 4096, 0.1),
+        _row("lightning_module", 16384, 0.4),
+        _row("hf_lightning_module", 16384, 0.6),
+    ]
+    assert bench.summarize(rows) == [
+        "at n = 4,096: lightning blockwise is 8.0x as fast as SDPA causal, at 40% of the matmul "
+        "rate (50 GFLOP/s on its own FLOP count)",
+        "time(16,384) / time(4,096) = 4.50 (linear growth gives 4)",
+        "minimoe's layer against transformers': 1.50x to 2.00x as fast over n = 4,096..16,384",
+    ]
+    # without SDPA, a 4x longer run or transformers, there is nothing to compare
+    assert bench.summarize([_row("lightning_blockwise", 1024, 0.01)]) == []
+    assert bench.summarize([{"method": "hf_lightning_module", "note": "not importable"}]) == []
+
+
+def test_plot_has_one_line_per_method_timed_at_two_lengths(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    saved = []
+    monkeypatch.setattr(plt, "close", saved.append)  # keep the figure to inspect it
+    rows = [
+        _row("matmul", 2048, 0.1, threads=2),
+        _row("lightning_blockwise", 1024, 0.01),
+        _row("lightning_blockwise", 2048, 0.02),
+        _row("sdpa_causal", 1024, 0.02),  # one length only: no line
+        {"method": "hf_lightning_module", "note": "transformers not importable"},
+    ]
+    path = bench.plot_attention(rows, tmp_path / "plot.png")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    (ax,) = saved[0].axes
+    assert [line.get_label() for line in ax.get_lines()] == ["lightning_blockwise: slope 1.00"]
+    assert "2 CPU threads" in ax.get_title() and "log scale" in ax.get_xlabel()
 
 
 def test_cpu_clock_with_one_thread_restores_threads():
