@@ -9,15 +9,12 @@ from minimoe.model import MiniMoE
 from minimoe.tasks import TOKENIZER
 
 # 4 layers (3 lightning + 1 softmax), blocks of 4 tokens so prompts span several blocks.
-LLLS = MiniMoEConfig(
+LLLS = MiniMoEConfig.preset(
+    "tiny",
     vocab_size=50,
     hidden_size=32,
     num_layers=4,
     layer_pattern="LLLS",
-    num_heads=4,
-    num_kv_heads=2,
-    num_experts=4,
-    top_k=2,
     expert_hidden=48,
     block_size=4,
     max_seq_len=64,
