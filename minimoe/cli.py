@@ -55,9 +55,11 @@ def course_cmd(args: argparse.Namespace) -> int:
             print("out of date (run `minimoe course build` and commit the result):")
             print("\n".join(f"  {name}" for name in names))
             return 1
-        print(f"all {2 * len(course.lessons(root))} notebooks are up to date")
+        print(
+            f"all {2 * len(course.lessons(root))} notebooks and the solutions file are up to date"
+        )
         return 0
-    print(f"wrote {len(names)} notebook(s)" + "".join(f"\n  {name}" for name in names))
+    print(f"wrote {len(names)} file(s)" + "".join(f"\n  {name}" for name in names))
     return 0
 
 

@@ -8,14 +8,20 @@ sit between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` lines, inside a func
 * ``lessons/NN_name.ipynb``: the student version, each answer replaced by a stub that raises
   ``NotImplementedError`` (the exercise check then falls back to the library's implementation).
 
-Both get the same two opening cells: "Open in Colab" / Binder badges and a setup cell that installs
-minimoe where it is missing (Colab). Output is deterministic (fixed cell ids, no outputs, sorted
+Markdown cells tagged ``solution`` (``# %% [markdown] tags=["solution"]`` in the source; the answers
+to "Check your understanding") appear in the solutions notebook only. The solved code of every
+exercise is also written to ``minimoe/exercises/solutions.json``, keyed by the exercise name of
+the ``check("NN.name", ...)`` call that follows it, so that ``show_solution`` can print it.
+
+Both notebooks get the same two opening cells: "Open in Colab" / Binder badges and a setup cell
+that installs minimoe where it is missing (Colab). Output is deterministic (fixed cell ids, no outputs, sorted
 JSON), so ``minimoe course check`` can compare bytes and fail when a source was edited but not
 rebuilt.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +33,9 @@ BRANCH = "main"
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
 STUB = ("# YOUR CODE HERE", 'raise NotImplementedError("exercise not attempted yet")')
+CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w.]+)["']""")
+SOLUTION_TAG = "solution"
+SOLUTIONS_JSON = Path("minimoe") / "exercises" / "solutions.json"
 
 SETUP_CELL = f"""\
 # Setup: on Colab (or anywhere minimoe is missing) install it from the course repository.
@@ -125,11 +134,18 @@ def _badges(notebook_path: str) -> str:
 
 def render(lesson: Lesson, root: Path) -> dict[Path, str]:
     """The text of both notebooks generated from one source."""
+    return _render(lesson, root)[0]
+
+
+def _render(lesson: Lesson, root: Path) -> tuple[dict[Path, str], dict[str, str]]:
+    """Both notebooks' text, and the solved code of each exercise of the lesson by name."""
     import jupytext
     import nbformat
 
     source = jupytext.read(lesson.source, fmt="py:percent")
     versions: dict[Path, list] = {lesson.solution: [], lesson.student: []}
+    answers: dict[str, str] = {}
+    pending: list[str] = []  # solved cells waiting for the check() call that names them
     for target in versions:
         where = target.relative_to(root).as_posix()
         versions[target] += [
@@ -144,11 +160,25 @@ def render(lesson: Lesson, root: Path) -> dict[Path, str]:
             solution, student = strip_solutions(cell.source, where)
             versions[lesson.solution].append(nbformat.v4.new_code_cell(solution, metadata=metadata))
             versions[lesson.student].append(nbformat.v4.new_code_cell(student, metadata=metadata))
+            if solution != student:
+                pending.append(solution)
+            for name in CHECK_CALL.findall(cell.source):
+                if pending:
+                    answers[name] = "\n\n".join(pending)
+                    pending = []
         else:
             if BEGIN.search(cell.source) or END.search(cell.source):
                 raise SourceError(f"{where}: solution markers belong in code cells")
-            for cells in versions.values():
-                cells.append(nbformat.v4.new_markdown_cell(cell.source, metadata=metadata))
+            targets = [lesson.solution] if SOLUTION_TAG in tags else list(versions)
+            for target in targets:
+                versions[target].append(
+                    nbformat.v4.new_markdown_cell(cell.source, metadata=metadata)
+                )
+    if pending:
+        raise SourceError(
+            f"{lesson.source.name}: an exercise's solution region is not followed by the "
+            'check("NN.name", ...) call that names it'
+        )
     texts = {}
     for target, cells in versions.items():
         for number, cell in enumerate(cells):
@@ -165,7 +195,7 @@ def render(lesson: Lesson, root: Path) -> dict[Path, str]:
         nb["nbformat_minor"] = 5
         nbformat.validate(nb)
         texts[target] = nbformat.writes(nb) + "\n"
-    return texts
+    return texts, answers
 
 
 def build(root: Path, *, check: bool = False) -> list[Path]:
@@ -176,15 +206,24 @@ def build(root: Path, *, check: bool = False) -> list[Path]:
     """
     stale: list[Path] = []
     expected: set[Path] = set()
+    outputs: dict[Path, str] = {}
+    answers: dict[str, str] = {}
     for lesson in lessons(root):
-        for target, text in render(lesson, root).items():
-            expected.add(target)
-            current = target.read_text(encoding="utf-8") if target.exists() else None
-            if current != text:
-                stale.append(target)
-                if not check:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(text, encoding="utf-8")
+        texts, lesson_answers = _render(lesson, root)
+        outputs.update(texts)
+        repeated = sorted(set(answers) & set(lesson_answers))
+        if repeated:
+            raise SourceError(f"{lesson.source.name}: exercises {repeated} are solved twice")
+        answers.update(lesson_answers)
+    outputs[root / SOLUTIONS_JSON] = json.dumps(answers, indent=1, sort_keys=True) + "\n"
+    for target, text in outputs.items():
+        expected.add(target)
+        current = target.read_text(encoding="utf-8") if target.exists() else None
+        if current != text:
+            stale.append(target)
+            if not check:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
     for folder in ("lessons", "solutions"):
         for orphan in sorted((root / folder).glob("*.ipynb")):
             if orphan not in expected:

@@ -68,10 +68,14 @@
 #
 # - **not attempted yet**: the check says so and hands back minimoe's implementation, so the
 #   rest of the lesson still runs;
-# - **not yet right**: the check stops with an `AssertionError` and a hint;
+# - **not yet right**: the check stops with an `AssertionError`, says what is wrong and gives a
+#   hint. Hints come in tiers: the first is a nudge in the right direction, and each further
+#   wrong answer gets a more specific one;
 # - **correct**: the check confirms it, and the lesson goes on with *your* function.
 #
-# The `solutions/` folder holds the same notebooks with the answers filled in.
+# If you are stuck after the last hint, `show_solution("NN.name")` (from `minimoe.exercises`)
+# prints the full answer. The `solutions/` folder holds the same notebooks with the answers filled
+# in, including the answers to each lesson's closing questions.
 #
 # Long steps run at their real settings by default. Setting the environment variable
 # `MINIMOE_SMOKE=1` shrinks them to a few seconds (the course's tests use it).

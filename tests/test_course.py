@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -24,7 +25,14 @@ def double(x):
 
 
 # %%
-print(double(3))
+print(check("01.double", double))
+
+# %% [markdown]
+# ## Check your understanding
+# 1. Why twice?
+
+# %% [markdown] tags=["solution"]
+# 1. Because the answer is 2x.
 '''
 
 
@@ -45,6 +53,7 @@ def test_build_writes_solution_and_student_notebooks(repo):
     written = course.build(repo)
     assert sorted(p.relative_to(repo).as_posix() for p in written) == [
         "lessons/01_demo.ipynb",
+        "minimoe/exercises/solutions.json",
         "solutions/01_demo.ipynb",
     ]
     solution, student = (
@@ -55,6 +64,32 @@ def test_build_writes_solution_and_student_notebooks(repo):
     assert "return 2 * x" not in student and "raise NotImplementedError" in student
     assert "# YOUR CODE HERE" in student
     assert "colab.research.google.com" in (repo / "lessons/01_demo.ipynb").read_text()
+
+
+def _markdown(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+
+
+def test_solution_markdown_appears_in_the_solutions_notebook_only(repo):
+    course.build(repo)
+    assert "Because the answer is 2x" in _markdown(repo / "solutions/01_demo.ipynb")
+    student = _markdown(repo / "lessons/01_demo.ipynb")
+    assert "Why twice?" in student and "Because the answer" not in student
+
+
+def test_build_records_each_exercise_solution_under_its_check_name(repo):
+    course.build(repo)
+    answers = json.loads((repo / "minimoe/exercises/solutions.json").read_text())
+    assert list(answers) == ["01.double"]
+    assert "return 2 * x" in answers["01.double"] and "SOLUTION" not in answers["01.double"]
+
+
+def test_a_solution_without_a_check_call_is_refused(repo):
+    src = repo / "solutions/01_demo.py"
+    src.write_text(src.read_text().replace('check("01.double", double)', "double"))
+    with pytest.raises(course.SourceError, match="check"):
+        course.build(repo)
 
 
 def test_rebuild_of_unchanged_source_changes_no_byte(repo):
@@ -68,7 +103,7 @@ def test_check_catches_a_source_edited_but_not_rebuilt(repo, capsys):
     course.build(repo)
     assert main(["course", "check", "--root", str(repo)]) == 0
     src = repo / "solutions/01_demo.py"
-    src.write_text(src.read_text().replace("print(double(3))", "print(double(4))"))
+    src.write_text(src.read_text().replace("# # A lesson", "# # A lesson, edited"))
     assert main(["course", "check", "--root", str(repo)]) == 1
     assert "lessons/01_demo.ipynb" in capsys.readouterr().out
     assert main(["course", "build", "--root", str(repo)]) == 0

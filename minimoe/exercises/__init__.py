@@ -5,8 +5,13 @@ Every exercise in a lesson is a function the learner completes. The cell after i
 
 * a stub (it still raises ``NotImplementedError``) prints "not attempted yet" and returns the
   library's implementation, so the rest of the lesson keeps working;
-* a wrong answer raises ``AssertionError`` with a hint;
+* a wrong answer raises ``AssertionError`` with a hint. Hints are tiered: the first wrong answer
+  gets a conceptual nudge, each further one the next, more specific hint;
 * a right answer prints a short confirmation and returns the learner's own function.
+
+The full answer is never shown by a check: :func:`show_solution` prints it on request. The answers
+are the solution regions of the lesson sources (``solutions/NN_name.py``), which
+``minimoe course build`` copies into ``solutions.json`` beside this file, so there is one source.
 
 Exercises live in one module per lesson (``minimoe/exercises/lesson00.py`` and so on). Each
 registers itself with :func:`exercise`, naming its reference implementation and a few plausible
@@ -17,12 +22,24 @@ and every wrong variant.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["Exercise", "check", "exercise", "get_exercise", "all_exercises", "close"]
+__all__ = [
+    "Exercise",
+    "all_exercises",
+    "check",
+    "close",
+    "exercise",
+    "get_exercise",
+    "show_solution",
+]
+
+SOLUTIONS_FILE = Path(__file__).with_name("solutions.json")
 
 
 @dataclass(frozen=True)
@@ -30,15 +47,21 @@ class Exercise:
     """One auto-checked exercise.
 
     ``run_check(candidate)`` raises ``AssertionError`` (with a short reason) when the candidate
-    is wrong. ``wrong_variants`` are plausible mistakes that the check must reject; the tests use
-    them, and so can an instructor who wants to show what a failing check looks like.
+    is wrong. ``hints`` are tiered, from a conceptual nudge to nearly the answer: the n-th wrong
+    answer shows ``hints[n - 1]`` (the last one repeats). ``wrong_variants`` are plausible
+    mistakes that the check must reject; the tests use them, and so can an instructor who wants
+    to show what a failing check looks like.
     """
 
     name: str
     reference: Callable[..., Any]
     run_check: Callable[[Callable[..., Any]], None]
-    hint: str
+    hints: tuple[str, ...]
     wrong_variants: tuple[Callable[..., Any], ...] = field(default=())
+
+
+_WRONG_ATTEMPTS: dict[str, int] = {}
+"""Wrong answers so far per exercise in this Python session: they pick the hint tier."""
 
 
 _REGISTRY: dict[str, Exercise] = {}
@@ -48,21 +71,24 @@ def exercise(
     name: str,
     *,
     reference: Callable[..., Any],
-    hint: str,
+    hints: Sequence[str],
     wrong: Sequence[Callable[..., Any]],
 ) -> Callable[[Callable[[Callable[..., Any]], None]], Callable[[Callable[..., Any]], None]]:
     """Register the decorated function as the check of exercise ``name``.
 
     The decorated function takes the learner's candidate and raises ``AssertionError`` when it is
-    wrong. ``wrong`` must hold at least one plausible wrong variant.
+    wrong. ``hints`` go from a nudge (no code) to nearly the answer; ``wrong`` must hold at least
+    one plausible wrong variant.
     """
     if not wrong:
         raise ValueError(f"exercise {name!r} needs at least one plausible wrong variant")
+    if isinstance(hints, str) or not hints or not all(isinstance(h, str) and h for h in hints):
+        raise ValueError(f"exercise {name!r} needs hints: a sequence of non-empty strings")
 
     def register(run_check: Callable[[Callable[..., Any]], None]):
         if name in _REGISTRY:
             raise ValueError(f"exercise {name!r} is registered twice")
-        _REGISTRY[name] = Exercise(name, reference, run_check, hint, tuple(wrong))
+        _REGISTRY[name] = Exercise(name, reference, run_check, tuple(hints), tuple(wrong))
         return run_check
 
     return register
@@ -93,7 +119,7 @@ def check(name: str, candidate: Callable[..., Any]) -> Callable[..., Any]:
     """Check the learner's ``candidate`` for exercise ``name`` and return what the lesson should use.
 
     Returns ``candidate`` when it passes, or the library's reference when the candidate is still a
-    stub. Raises ``AssertionError`` with a hint when the candidate is wrong.
+    stub. Raises ``AssertionError`` with the next hint when the candidate is wrong.
     """
     ex = get_exercise(name)
     if not callable(candidate):
@@ -107,14 +133,49 @@ def check(name: str, candidate: Callable[..., Any]) -> Callable[..., Any]:
         )
         return ex.reference
     except AssertionError as err:
-        raise AssertionError(f"[not yet right] {name}: {err}\nHint: {ex.hint}") from None
+        raise AssertionError(_wrong_answer(ex, str(err))) from None
     except Exception as err:  # a crash inside the learner's code is a wrong answer, not a bug here
-        raise AssertionError(
-            f"[not yet right] {name}: your function raised {type(err).__name__}: {err}\n"
-            f"Hint: {ex.hint}"
-        ) from err
+        reason = f"your function raised {type(err).__name__}: {err}"
+        raise AssertionError(_wrong_answer(ex, reason)) from err
     print(f"[correct] {name}: well done.")
     return candidate
+
+
+def _wrong_answer(ex: Exercise, reason: str) -> str:
+    """The message for a wrong answer: what is wrong, then the hint of this attempt's tier."""
+    tier = min(_WRONG_ATTEMPTS.get(ex.name, 0), len(ex.hints) - 1)
+    _WRONG_ATTEMPTS[ex.name] = tier + 1
+    lines = [
+        f"[not yet right] {ex.name}: {reason}",
+        f"Hint {tier + 1}/{len(ex.hints)}: {ex.hints[tier]}",
+    ]
+    if tier + 1 < len(ex.hints):
+        lines.append("(Another wrong answer shows a more specific hint.)")
+    else:
+        lines.append(f'Still stuck? show_solution("{ex.name}") prints the full answer.')
+    return "\n".join(lines)
+
+
+def _solutions() -> dict[str, str]:
+    if not SOLUTIONS_FILE.exists():
+        raise FileNotFoundError(
+            f"{SOLUTIONS_FILE} is missing: run `minimoe course build` in the course repository"
+        )
+    return json.loads(SOLUTIONS_FILE.read_text(encoding="utf-8"))
+
+
+def solution_text(name: str) -> str:
+    """The answer of exercise ``name``: its solved code cell(s) from the lesson source."""
+    get_exercise(name)  # unknown names fail here, listing the known ones
+    solutions = _solutions()
+    if name not in solutions:
+        raise ValueError(f"no solution recorded for {name!r}: run `minimoe course build`")
+    return solutions[name]
+
+
+def show_solution(name: str) -> None:
+    """Print the full answer of exercise ``name`` (try the hints first: they teach more)."""
+    print(f"# Solution of {name}\n{solution_text(name)}")
 
 
 def close(actual: Any, expected: Any, what: str, *, tol: float = 1e-6) -> None:

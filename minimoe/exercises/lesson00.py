@@ -25,7 +25,9 @@ def active_fraction(
 @exercise(
     "00.expert_parameters",
     reference=expert_parameters,
-    hint="A SwiGLU expert has three weight matrices (gate w1, up w3, down w2), each hidden x intermediate.",
+    hints=(
+        "A SwiGLU expert has three weight matrices (gate w1, up w3, down w2), each hidden x intermediate.",
+    ),
     wrong=[lambda h, f: 2 * h * f, lambda h, f: h * f, lambda h, f: 3 * h * f + h + f],
 )
 def _check_expert_parameters(candidate) -> None:
@@ -40,8 +42,10 @@ def _check_expert_parameters(candidate) -> None:
 @exercise(
     "00.active_fraction",
     reference=active_fraction,
-    hint="Subtract the experts a token does not use, in every layer: "
-    "num_layers * (num_experts - top_k) * expert_params. The rest of the model is always active.",
+    hints=(
+        "Subtract the experts a token does not use, in every layer: "
+        "num_layers * (num_experts - top_k) * expert_params. The rest of the model is always active.",
+    ),
     wrong=[
         lambda total, p, e, k, n: k / e,
         lambda total, p, e, k, n: (total - (e - k) * p) / total,

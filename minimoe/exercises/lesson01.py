@@ -51,9 +51,11 @@ def _attention_hides_the_token_itself(q, k, v):
 @exercise(
     "01.causal_attention",
     reference=causal_softmax_attention,
-    hint="scores = q @ k.transpose(-1, -2) / sqrt(head_dim); set the scores of future keys "
-    "(column s > row t, torch.triu(..., diagonal=1)) to -inf BEFORE the softmax over the last "
-    "dim, so that each row's weights over the past sum to 1; then multiply by v.",
+    hints=(
+        "scores = q @ k.transpose(-1, -2) / sqrt(head_dim); set the scores of future keys "
+        "(column s > row t, torch.triu(..., diagonal=1)) to -inf BEFORE the softmax over the last "
+        "dim, so that each row's weights over the past sum to 1; then multiply by v.",
+    ),
     wrong=[
         _attention_without_mask,
         _attention_masked_after_softmax,
@@ -114,10 +116,12 @@ def _decode_attends_before_appending(q_t, k_t, v_t, cache):
 @exercise(
     "01.decode_step",
     reference=decode_step,
-    hint="First append the new key and value to the cache along the sequence dim "
-    "(torch.cat(..., dim=2)), then attend from q_t to ALL cached keys: softmax(q_t @ K^T / "
-    "sqrt(head_dim)) @ V. No causal mask is needed: every cached token is in the past. "
-    "Return (o_t, KVCache(new_k, new_v)).",
+    hints=(
+        "First append the new key and value to the cache along the sequence dim "
+        "(torch.cat(..., dim=2)), then attend from q_t to ALL cached keys: softmax(q_t @ K^T / "
+        "sqrt(head_dim)) @ V. No causal mask is needed: every cached token is in the past. "
+        "Return (o_t, KVCache(new_k, new_v)).",
+    ),
     wrong=[
         _decode_without_scale,
         _decode_overwrites_cache,
@@ -147,9 +151,11 @@ def _check_decode_step(candidate) -> None:
 @exercise(
     "01.kv_cache_bytes",
     reference=kv_cache_bytes,
-    hint="Every softmax layer stores, for every token, one key AND one value vector "
-    "(head_dim numbers) per key/value head: 2 * num_layers * kv_heads * head_dim * n values, "
-    "times bytes_per_value.",
+    hints=(
+        "Every softmax layer stores, for every token, one key AND one value vector "
+        "(head_dim numbers) per key/value head: 2 * num_layers * kv_heads * head_dim * n values, "
+        "times bytes_per_value.",
+    ),
     wrong=[
         lambda layers, kv, d, n, b=2: layers * kv * d * n * b,
         lambda layers, kv, d, n, b=2: 2 * layers * kv * d * n,

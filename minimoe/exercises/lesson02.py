@@ -52,10 +52,12 @@ def _recurrent_reads_before_update(q, k, v, slopes):
 @exercise(
     "02.lightning_recurrent",
     reference=lightning_attention_recurrent,
-    hint="Start from a zero state of shape (batch, heads, head_dim, v_dim). For each token t: "
-    "first decay the old state, then add the outer product k_t^T v_t "
-    "(S = exp(-slopes)[:, None, None] * S + k_t[..., :, None] * v_t[..., None, :]); then read "
-    "out o_t = q_t S with the UPDATED state. Return (outputs stacked along dim 2, final state).",
+    hints=(
+        "Start from a zero state of shape (batch, heads, head_dim, v_dim). For each token t: "
+        "first decay the old state, then add the outer product k_t^T v_t "
+        "(S = exp(-slopes)[:, None, None] * S + k_t[..., :, None] * v_t[..., None, :]); then read "
+        "out o_t = q_t S with the UPDATED state. Return (outputs stacked along dim 2, final state).",
+    ),
     wrong=[
         _recurrent_without_decay,
         _recurrent_decay_after_adding,
@@ -144,11 +146,13 @@ def _block_without_decay_inside(q, k, v, slopes, state):
 @exercise(
     "02.lightning_block",
     reference=lightning_block,
-    hint="For row i of the block (0-based) and key j: intra = ((Q K^T) * D) V with "
-    "D[i, j] = exp(-s (i - j)) for j <= i, else 0 (decay_mask(B, slopes)); "
-    "inter = (exp(-s (i + 1)) * q_i) @ S; "
-    "new S = exp(-s B) * S + (exp(-s (B - 1 - j)) * k_j)^T V. Broadcast the per-head slopes "
-    "s as slopes[:, None, None].",
+    hints=(
+        "For row i of the block (0-based) and key j: intra = ((Q K^T) * D) V with "
+        "D[i, j] = exp(-s (i - j)) for j <= i, else 0 (decay_mask(B, slopes)); "
+        "inter = (exp(-s (i + 1)) * q_i) @ S; "
+        "new S = exp(-s B) * S + (exp(-s (B - 1 - j)) * k_j)^T V. Broadcast the per-head slopes "
+        "s as slopes[:, None, None].",
+    ),
     wrong=[
         _block_without_query_decay,
         _block_query_decay_off_by_one,

@@ -45,9 +45,11 @@ def _route_experts_in_index_order(router_logits, top_k):
 @exercise(
     "03.route",
     reference=route,
-    hint="Softmax over the experts (the last dim) in float32, keep the top_k probabilities with "
-    "torch.topk (best first), and divide them by their own sum so each token's weights add to 1. "
-    "Return (weights, expert_idx, probs).",
+    hints=(
+        "Softmax over the experts (the last dim) in float32, keep the top_k probabilities with "
+        "torch.topk (best first), and divide them by their own sum so each token's weights add to 1. "
+        "Return (weights, expert_idx, probs).",
+    ),
     wrong=[
         _route_no_renormalisation,
         _route_softmax_twice,
@@ -105,9 +107,11 @@ def _balance_detached(probs, expert_idx, num_experts):
 @exercise(
     "03.load_balancing_loss",
     reference=load_balancing_loss,
-    hint="f_i = (number of (token, choice) assignments to expert i) / (number of tokens T), so "
-    "the f_i sum to k; P_i = probs[:, i].mean(). Return num_experts * sum_i f_i * P_i, computed "
-    "from probs with torch operations so that the gradient reaches the router through P_i.",
+    hints=(
+        "f_i = (number of (token, choice) assignments to expert i) / (number of tokens T), so "
+        "the f_i sum to k; P_i = probs[:, i].mean(). Return num_experts * sum_i f_i * P_i, computed "
+        "from probs with torch operations so that the gradient reaches the router through P_i.",
+    ),
     wrong=[
         _balance_only_counts,
         _balance_without_e,

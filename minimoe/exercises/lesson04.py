@@ -62,8 +62,10 @@ def _schedule_off_by_one(pattern, num_layers):
 @exercise(
     "04.layer_schedule",
     reference=layer_schedule,
-    hint="Layer i uses letter pattern[i % len(pattern)]: 'L' -> 'lightning', 'S' -> 'softmax'. "
-    "Return exactly num_layers entries, even when num_layers is not a multiple of len(pattern).",
+    hints=(
+        "Layer i uses letter pattern[i % len(pattern)]: 'L' -> 'lightning', 'S' -> 'softmax'. "
+        "Return exactly num_layers entries, even when num_layers is not a multiple of len(pattern).",
+    ),
     wrong=[_schedule_not_repeated, _schedule_whole_repeats_only, _schedule_off_by_one],
 )
 def _check_layer_schedule(candidate) -> None:
@@ -85,8 +87,10 @@ def _check_layer_schedule(candidate) -> None:
 @exercise(
     "04.deepnorm_alpha",
     reference=deepnorm_alpha,
-    hint="α = (2N) ** 0.25 with N the number of layers; (8N) ** -0.25 is DeepNorm's β, the "
-    "initialisation gain, which M1 does not use in its forward pass.",
+    hints=(
+        "α = (2N) ** 0.25 with N the number of layers; (8N) ** -0.25 is DeepNorm's β, the "
+        "initialisation gain, which M1 does not use in its forward pass.",
+    ),
     wrong=[
         lambda n: (8 * n) ** -0.25,
         lambda n: n**0.25,
@@ -139,9 +143,11 @@ def _cache_state_in_model_dtype(config, seq_len, batch=1, bytes_per_value=4):
 @exercise(
     "04.hybrid_cache_bytes",
     reference=hybrid_cache_bytes,
-    hint="Loop over config.layer_types. A lightning layer holds batch x num_heads x head_dim x "
-    "head_dim float32 values (4 bytes each) whatever the length; a softmax layer holds keys AND "
-    "values: 2 x batch x num_kv_heads x seq_len x head_dim values of bytes_per_value bytes.",
+    hints=(
+        "Loop over config.layer_types. A lightning layer holds batch x num_heads x head_dim x "
+        "head_dim float32 values (4 bytes each) whatever the length; a softmax layer holds keys AND "
+        "values: 2 x batch x num_kv_heads x seq_len x head_dim values of bytes_per_value bytes.",
+    ),
     wrong=[
         _cache_one_tensor,
         _cache_all_query_heads,

@@ -56,9 +56,11 @@ def _answer_empty_string_when_missing(completion):
 @exercise(
     "05.extract_answer",
     reference=extract_answer,
-    hint="Cut the text at the first '<eos>'; return None if what is left is longer than "
-    f"{MAX_COMPLETION_CHARS} characters or has no '#'; otherwise return what follows the LAST "
-    "'#', with spaces stripped from both ends.",
+    hints=(
+        "Cut the text at the first '<eos>'; return None if what is left is longer than "
+        f"{MAX_COMPLETION_CHARS} characters or has no '#'; otherwise return what follows the LAST "
+        "'#', with spaces stripped from both ends.",
+    ),
     wrong=[
         _answer_after_first_marker,
         _answer_ignores_eos,
@@ -123,9 +125,11 @@ def _ids_without_bos(problem):
 @exercise(
     "05.sft_example",
     reference=sft_example,
-    hint="ids = TOKENIZER.encode(prompt, add_bos=True) + TOKENIZER.encode(target). The mask has "
-    "len(ids) - 1 entries, because position t predicts ids[t + 1]: len(prompt_ids) - 1 zeros "
-    "(the predictions of prompt tokens), then one 1 per target token, <eos> included.",
+    hints=(
+        "ids = TOKENIZER.encode(prompt, add_bos=True) + TOKENIZER.encode(target). The mask has "
+        "len(ids) - 1 entries, because position t predicts ids[t + 1]: len(prompt_ids) - 1 zeros "
+        "(the predictions of prompt tokens), then one 1 per target token, <eos> included.",
+    ),
     wrong=[
         _mask_aligned_with_ids,
         _mask_misses_first_target_token,
@@ -155,9 +159,11 @@ def _check_sft_example(candidate) -> None:
 @exercise(
     "05.pass_at_k",
     reference=pass_at_k,
-    hint="Count the ways to pick k of the n samples with NO correct one: C(n - c, k), out of "
-    "C(n, k) ways in all (math.comb). pass@k = 1 - C(n - c, k) / C(n, k). Drawing WITH "
-    "replacement, 1 - (1 - c/n)**k, is a biased estimate.",
+    hints=(
+        "Count the ways to pick k of the n samples with NO correct one: C(n - c, k), out of "
+        "C(n, k) ways in all (math.comb). pass@k = 1 - C(n - c, k) / C(n, k). Drawing WITH "
+        "replacement, 1 - (1 - c/n)**k, is a biased estimate.",
+    ),
     wrong=[
         lambda n, c, k: c / n,
         lambda n, c, k: 1 - (1 - c / n) ** k,

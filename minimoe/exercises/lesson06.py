@@ -56,9 +56,11 @@ def _advantages_std_without_eps(rewards, group_size):
 @exercise(
     "06.group_advantages",
     reference=group_advantages,
-    hint="View the rewards as (groups, group_size). From each reward subtract ITS group's mean, "
-    "divide by that group's sample std (torch's default, dividing by G - 1) plus 1e-6, and "
-    "give a group whose rewards are all equal exactly 0 (torch.where), before flattening back.",
+    hints=(
+        "View the rewards as (groups, group_size). From each reward subtract ITS group's mean, "
+        "divide by that group's sample std (torch's default, dividing by G - 1) plus 1e-6, and "
+        "give a group whose rewards are all equal exactly 0 (torch.where), before flattening back.",
+    ),
     wrong=[
         _advantages_without_std,
         _advantages_population_std,
@@ -116,8 +118,10 @@ def _gradient(output: torch.Tensor, ratio: torch.Tensor) -> torch.Tensor:
 @exercise(
     "06.ppo_clip_objective",
     reference=ppo_clip_objective,
-    hint="Return torch.min(ratio * advantages, ratio.clamp(1 - eps, 1 + eps) * advantages): the "
-    "objective to MAXIMISE, element by element. The min is what makes clipping one-sided.",
+    hints=(
+        "Return torch.min(ratio * advantages, ratio.clamp(1 - eps, 1 + eps) * advantages): the "
+        "objective to MAXIMISE, element by element. The min is what makes clipping one-sided.",
+    ),
     wrong=[
         _objective_without_min,
         _objective_clip_without_min,

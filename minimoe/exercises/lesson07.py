@@ -69,10 +69,12 @@ def _cispo_without_mask(logp, old_logp, advantages, mask, is_eps_high=4.0):
 @exercise(
     "07.cispo_loss",
     reference=cispo_loss,
-    hint="weight = (logp - old_logp).exp().clamp(max=1 + is_eps_high).detach(); per token "
-    "-weight * advantages[:, None] * logp; sum over the mask and divide by the number of "
-    "response tokens in the whole batch. No lower bound, no min(): the weight is a constant "
-    "(detach), so every token keeps the gradient -weight * Â * ∇log π.",
+    hints=(
+        "weight = (logp - old_logp).exp().clamp(max=1 + is_eps_high).detach(); per token "
+        "-weight * advantages[:, None] * logp; sum over the mask and divide by the number of "
+        "response tokens in the whole batch. No lower bound, no min(): the weight is a constant "
+        "(detach), so every token keeps the gradient -weight * Â * ∇log π.",
+    ),
     wrong=[
         _cispo_without_stop_gradient,
         _cispo_with_lower_bound,
