@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-Z_95 = 1.959963984540054
-"""The two-sided 95% point of the standard normal distribution."""
+Z_95 = 1.96
+"""The two-sided 95% point of the standard normal distribution, rounded as it usually is."""
 
 
 def _check_accuracy(accuracy: float, name: str = "accuracy") -> None:
