@@ -372,7 +372,7 @@ for n, runs in [(40, 1), (40, 32), (500, 1)]:
 # names (copy them from the table).
 
 # %%
-my_prediction = {"SWE-bench Verified"}  # edit me: your guess, before running the next cells
+my_prediction = set()  # edit me: your guess, before running the next cells
 
 # %% [markdown]
 # **Exercise 3.** Write `is_distinguishable(a, b, n, runs=1, z=1.96)`: whether the gap between
