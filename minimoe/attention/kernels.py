@@ -16,7 +16,8 @@ Both take their inputs as ``lightning_attention_fast`` passes them: checked; ``s
 (batch, heads, d, e) and ``slopes`` (heads,) in the compute dtype (float32, or float64 for float64
 inputs); ``decays``, the :func:`~minimoe.attention.lightning.block_decays` of a block of B tokens,
 and ``tail``, those of the shorter last block (None when B divides the length). Both return
-(out (batch, heads, seq, e) in q's dtype, the final state).
+(out (batch, heads, seq, e) in q's dtype, the final state). The decays come in as arguments
+because this module imports nothing from ``lightning.py``, which imports it.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def blockwise_batched(
     """All (batch, head) sequences together, a run of whole blocks at a time: few, large
     operations, differentiable. Returns out as a view of token-major memory."""
     batch, heads, seq, v_dim = v.shape
-    block = decays[2].shape[-1]
+    block = decays[2].shape[-1]  # the in-block mask is (heads, B, B)
     # Token-major memory (batch, seq, heads, v_dim), returned as a (batch, heads, seq, v_dim)
     # view: a layer that then concatenates the heads of each token gets them for free.
     out = torch.empty(batch, seq, heads, v_dim, dtype=q.dtype, device=q.device).transpose(1, 2)
@@ -326,8 +327,9 @@ def _start_single_threaded_pool(workers: int) -> ThreadPoolExecutor:
     thread's own OpenMP and MKL thread counts (which are per thread: threads that already use
     torch keep theirs) and also a process-wide count, which each thread adopts when it first uses
     torch. So each worker sets 1 for itself, and then a short-lived thread sets the process-wide
-    count back to what new threads got before. A thread whose first use of torch falls inside
-    those few microseconds, once per process and pool size, would still start with 1.
+    count back to what new threads got before. Only a thread whose first use of torch falls
+    inside that moment (about a millisecond on an idle machine; once per process and pool size)
+    would start with 1. tests/test_kernels.py checks every count the workers could change.
     """
     new_thread_count = _in_new_thread(torch.get_num_threads)
     pool = ThreadPoolExecutor(workers, "minimoe-lightning", initializer=_run_single_threaded)
