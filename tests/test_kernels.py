@@ -133,7 +133,7 @@ def test_every_kernel_equals_the_reference(
     dim=st.integers(1, 8),
     v_dim=st.integers(1, 6),
     block=st.integers(1, 40),
-    dtype=st.sampled_from([torch.float32, torch.float64]),
+    dtype=st.sampled_from(DTYPES),
     layout=st.sampled_from(["contiguous", "layer"]),
     from_a_state=st.booleans(),
     seed=st.integers(0, 10_000),
