@@ -3,6 +3,7 @@
 minimoe doctor                 versions, device, threads, and whether the notebooks are built
 minimoe course build|check     generate the notebooks from their sources, or check they are current
 minimoe bench attention        measured attention benchmark (table, JSON and plot)
+minimoe distributed check      expert and data parallelism on N local processes vs one process
 """
 
 from __future__ import annotations
@@ -119,6 +120,16 @@ def compare_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def distributed_cmd(args: argparse.Namespace) -> int:
+    from minimoe.distributed import DistributedRunError, check
+
+    try:
+        return check.main(args.world_size)
+    except DistributedRunError as err:
+        print(f"minimoe distributed check: {err}", file=sys.stderr)
+        return 1
+
+
 def _int_list(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
@@ -214,6 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--smoke", action="store_true", help="toy sizes: finishes in seconds")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=compare_cmd)
+
+    p = sub.add_parser("distributed", help="expert and data parallelism on torch.distributed")
+    p.add_argument("action", choices=["check"], help="check: N local processes vs one process")
+    p.add_argument(
+        "--world-size", type=_positive_int, default=2, help="processes to spawn (default 2)"
+    )
+    p.set_defaults(func=distributed_cmd)
     return parser
 
 

@@ -1,0 +1,298 @@
+"""Data parallelism: every rank holds the whole model and trains on its share of each batch.
+
+One process training on a batch of B examples and R processes training on B/R each must
+agree, so each rank's backward pass gives its exact part of the one-process gradient, and
+``DistributedDataParallel`` (DDP) adds the parts up (it all-reduces the gradients during the
+backward pass, then divides by R):
+
+* **SFT** (:func:`sft_step`). The loss is a mean over the batch's N target tokens. Rank r's n_r
+  tokens carry the share (n_r / N) of it, so it backpropagates R · (n_r / N) × its own mean
+  (DDP's division by R undoes the R). The MoE layers see the group
+  (:class:`~minimoe.distributed.expert_parallel.GroupRoutedMoE`, via :func:`group_routed`), so the
+  balancing loss, and any capacity limit, are those of the whole batch. Every rank encodes the
+  whole batch and keeps its rows, so its padding is what one process would have.
+* **RL** (:func:`rl_step`). Each rank samples its share of the rollouts: whole groups, so the
+  group-relative advantages are computed as before. How the policy loss averages (over tokens,
+  over sequences, by a constant) depends on the loss, so instead of rescaling, the ranks gather
+  the per-token log-probabilities (one number per token) and every rank computes the loss of
+  the whole batch. The gather's backward pass sums each row's gradient over the ranks (R equal
+  copies), and DDP's average over the ranks brings it back to the one-process gradient.
+
+Rollouts are sampled in ``num_shards`` pieces, each with its own seeded generator. The samples
+then depend on the shards, not on how many processes share them: one process that plays every
+shard gets the same completions, rewards and losses as R processes (the tests check this).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from tqdm.auto import tqdm
+
+from minimoe.distributed.expert_parallel import GroupRoutedMoE
+from minimoe.distributed.router import Router
+from minimoe.model import MiniMoE
+from minimoe.rl.advantages import group_advantages
+from minimoe.rl.losses import get_policy_loss
+from minimoe.rl.rollout import collect_rollout, token_logprobs
+from minimoe.rl.trainer import RLConfig
+from minimoe.tasks import Problem
+from minimoe.train.sft import SFTConfig, encode_sft_batch, make_optimizer, sft_batch, sft_loss
+
+
+def rank_and_world(group: dist.ProcessGroup | None = None) -> tuple[int, int]:
+    """(rank, world size) in ``group``; (0, 1) when no process group is running."""
+    if not dist.is_initialized():
+        return 0, 1
+    return dist.get_rank(group), dist.get_world_size(group)
+
+
+def shard(count: int, rank: int, world_size: int) -> range:
+    """This rank's contiguous block of ``count`` items (rows, prompts, shards)."""
+    if count % world_size:
+        raise ValueError(
+            f"{count} items cannot be split evenly over {world_size} ranks: choose a multiple"
+        )
+    size = count // world_size
+    return range(rank * size, (rank + 1) * size)
+
+
+def sum_gradients(parameters: Sequence[nn.Parameter], group: dist.ProcessGroup | None = None):
+    """All-reduce (sum) the gradients of weights every rank holds a copy of, e.g. a router."""
+    for p in parameters:
+        if p.grad is None:
+            p.grad = torch.zeros_like(p)
+        dist.all_reduce(p.grad, group=group)
+
+
+@contextmanager
+def group_routed(
+    model: MiniMoE, group: dist.ProcessGroup | None = None, router: Router = "global"
+) -> Iterator[MiniMoE]:
+    """Within the block, every MoE layer of ``model`` routes with the group's counts.
+
+    The layers are swapped for :class:`GroupRoutedMoE` views of the same weights and swapped
+    back at the end, so the model works alone again (for generation, say) afterwards.
+    """
+    originals = [layer.mlp for layer in model.layers]
+    for layer in model.layers:
+        layer.mlp = GroupRoutedMoE(layer.mlp, group, router)
+    try:
+        yield model
+    finally:
+        for layer, moe in zip(model.layers, originals):
+            layer.mlp = moe
+
+
+def data_parallel(model: nn.Module, group: dist.ProcessGroup | None = None) -> nn.Module:
+    """Wrap ``model`` in DDP on this rank's device (rank 0's weights are copied to all ranks).
+
+    ``find_unused_parameters``: an expert that gets no token on some rank has no gradient
+    there, and DDP must not wait for it (torch warns once when a step happens to use them all).
+    """
+    device = next(model.parameters()).device
+    return DistributedDataParallel(
+        model,
+        device_ids=[device] if device.type == "cuda" else None,
+        process_group=group,
+        find_unused_parameters=True,
+    )
+
+
+def sft_step(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    problems: Sequence[Problem],
+    grad_clip: float,
+    group: dist.ProcessGroup | None = None,
+) -> float:
+    """One SFT step on the global batch ``problems``, this rank training on its rows.
+
+    ``model`` is DDP-wrapped, its MoE layers group-routed (:func:`train_sft_data_parallel` sets
+    both up). Returns the batch's target cross-entropy, as one process would report it.
+    """
+    rank, world = rank_and_world(group)
+    ids, loss_mask = encode_sft_batch(problems)
+    rows = shard(len(problems), rank, world)
+    device = next(model.parameters()).device
+    ids, local_mask = ids[rows].to(device), loss_mask[rows].to(device)
+    loss, ce = sft_loss(model, ids, local_mask)
+    share = local_mask.sum() / loss_mask.sum()  # n_r / N
+    # loss = ce + aux: scale the cross-entropy by R · n_r / N and leave the balancing term, which
+    # GroupRoutedMoE already returns in the form whose mean over the ranks is the group's.
+    objective = loss + (world * share - 1) * ce
+    optimizer.zero_grad(set_to_none=True)
+    objective.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    optimizer.step()
+    batch_ce = (ce.detach() * share).reshape(1)
+    if world > 1:
+        dist.all_reduce(batch_ce, group=group)
+    return batch_ce.item()
+
+
+def train_sft_data_parallel(
+    model: MiniMoE,
+    train_problems: Sequence[Problem],
+    config: SFTConfig | None = None,
+    *,
+    group: dist.ProcessGroup | None = None,
+    progress: bool = True,
+) -> list[dict]:
+    """:func:`minimoe.train.sft.train_sft` on R ranks: same batches, same learning rates.
+
+    Call it on every rank with the same arguments (and an identically built model); each rank
+    trains on its rows of every batch. Returns one record per step, ``step``, ``loss`` and
+    ``lr``, equal to the one-process run's (up to the order of floating-point sums). Evaluation
+    and checkpoints are left to the caller (on rank 0).
+    """
+    config = config or SFTConfig()
+    rank, _ = rank_and_world(group)
+    model.train()
+    optimizer = make_optimizer(model, config.lr, config.betas, config.weight_decay)
+    history = []
+    with group_routed(model, group):
+        ddp = data_parallel(model, group)
+        for step in tqdm(
+            range(config.steps), desc="SFT (data parallel)", disable=not progress or rank
+        ):
+            lr = config.lr_at(step)
+            for param_group in optimizer.param_groups:
+                param_group["lr"] = lr
+            problems = sft_batch(train_problems, config.batch_size, config.seed, step)
+            loss = sft_step(ddp, optimizer, problems, config.grad_clip, group)
+            history.append({"step": step + 1, "loss": loss, "lr": lr})
+    return history
+
+
+def rollout_seed(seed: int, step: int, shard_index: int) -> int:
+    """The seed of rollout shard ``shard_index`` at ``step``: distinct for every pair."""
+    return (seed * 1_000_003 + step) * 10_007 + shard_index
+
+
+def _all_gather_rows(local: torch.Tensor, group: dist.ProcessGroup | None) -> torch.Tensor:
+    gathered = [torch.empty_like(local) for _ in range(dist.get_world_size(group))]
+    dist.all_gather(gathered, local.contiguous(), group=group)
+    return torch.cat(gathered)
+
+
+class _GatherRows(torch.autograd.Function):
+    """All-gather along rows. Backward: each rank's loss may use every row, so a row's gradient
+    is the sum over the ranks of theirs (an all-reduce), of which this rank keeps its own rows."""
+
+    @staticmethod
+    def forward(ctx, local, group):
+        ctx.group, ctx.rows = group, local.shape[0]
+        return _all_gather_rows(local, group)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.contiguous()
+        dist.all_reduce(grad, group=ctx.group)
+        start = dist.get_rank(ctx.group) * ctx.rows
+        return grad[start : start + ctx.rows], None
+
+
+def _gather_rows(local: torch.Tensor, group: dist.ProcessGroup | None) -> torch.Tensor:
+    """Every rank's rows (equal counts), in rank order; differentiable."""
+    if rank_and_world(group)[1] == 1:
+        return local
+    if local.requires_grad:
+        return _GatherRows.apply(local, group)
+    return _all_gather_rows(local, group)
+
+
+def _pad_columns(x: torch.Tensor, width: int) -> torch.Tensor:
+    return F.pad(x, (0, width - x.shape[1]))
+
+
+def rl_step(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    problems: Sequence[Problem],
+    config: RLConfig,
+    *,
+    max_new_tokens: int,
+    seed: int,
+    step: int,
+    num_shards: int | None = None,
+    group: dist.ProcessGroup | None = None,
+) -> dict:
+    """One RL step (rollouts, advantages, ``updates_per_batch`` updates), this rank's share.
+
+    ``problems`` is the step's global list of prompts, the same on every rank. It is cut into
+    ``num_shards`` (default: the world size) equal pieces; this rank samples
+    ``group_size`` completions per prompt for its pieces, each with the generator of
+    :func:`rollout_seed`. ``model`` is DDP-wrapped when the world size is above 1.
+
+    Returns ``losses`` (one per update, the whole batch's), ``reward`` and ``response_length``
+    (means over the whole batch).
+    """
+    rank, world = rank_and_world(group)
+    num_shards = num_shards or world
+    if len(problems) % num_shards:
+        raise ValueError(
+            f"{len(problems)} prompts cannot be cut into {num_shards} equal rollout shards"
+        )
+    per_shard = len(problems) // num_shards
+    policy = getattr(model, "module", model)  # DDP's inner model, for passes without gradient
+    device = next(policy.parameters()).device
+    rollouts = [
+        collect_rollout(
+            policy,
+            problems[s * per_shard : (s + 1) * per_shard],
+            config.group_size,
+            max_new_tokens=max_new_tokens,
+            temperature=config.temperature,
+            top_p=config.top_p,
+            generator=torch.Generator().manual_seed(rollout_seed(seed, step, s)),
+        )
+        for s in shard(num_shards, rank, world)
+    ]
+    # Every rank pads its per-token tensors to the widest rollout of the step, so they stack.
+    width = torch.tensor([max(r.ids.shape[1] - 1 for r in rollouts)], device=device)
+    if world > 1:
+        dist.all_reduce(width, op=dist.ReduceOp.MAX, group=group)
+    width = int(width)
+
+    def per_token(values: list[torch.Tensor]) -> torch.Tensor:
+        return torch.cat([_pad_columns(v.to(device), width) for v in values])
+
+    def batch_logprobs(net: nn.Module) -> torch.Tensor:
+        logps = [
+            token_logprobs(net, r.ids.to(device), r.attention_mask.to(device))[0] for r in rollouts
+        ]
+        return _gather_rows(per_token(logps), group)
+
+    rewards = _gather_rows(torch.cat([r.rewards for r in rollouts]).to(device), group)
+    advantages = _gather_rows(
+        torch.cat(
+            [group_advantages(r.rewards, config.group_size, config.normalize_std) for r in rollouts]
+        ).to(device),
+        group,
+    )
+    mask = _gather_rows(per_token([r.response_mask for r in rollouts]), group)
+    with torch.no_grad():
+        old_logp = batch_logprobs(policy)
+    loss_fn = get_policy_loss(config.loss)
+    losses = []
+    for _ in range(config.updates_per_batch):
+        out = loss_fn(
+            batch_logprobs(model), old_logp, advantages, mask, config=config.resolved_loss_config()
+        )
+        optimizer.zero_grad(set_to_none=True)
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        losses.append(out.loss.item())
+    return {
+        "losses": losses,
+        "reward": rewards.float().mean().item(),
+        "response_length": mask.sum(dim=1).mean().item(),
+    }
