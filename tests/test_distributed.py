@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.distributed as dist
 
+from minimoe.attention.lightning import lightning_attention_blockwise, lightning_slopes
 from minimoe.checkpoint import load_checkpoint
 from minimoe.distributed import (
     DistributedRunError,
@@ -24,9 +25,17 @@ from minimoe.distributed import (
     plan_routing,
     spawn,
 )
-from minimoe.distributed.check import TOLERANCE, passed, report, run_check, sft_check_model
-from minimoe.distributed.data_parallel import data_parallel, rank_and_world, rl_step, shard
+from minimoe.distributed.check import TOLERANCE, passed, report, run_check
+from minimoe.distributed.data_parallel import (
+    all_reduce_gradients,
+    broadcast_parameters,
+    rank_and_world,
+    rl_step,
+    shard,
+)
+from minimoe.distributed.experiments import tiny_task_model
 from minimoe.distributed.router import balancing_loss_term, choice_counts
+from minimoe.distributed.sequence_parallel import incoming_states, lightning_attention_in_chunks
 from minimoe.moe import MoE, load_balancing_loss, route
 from minimoe.recipes import SHIPPED
 from minimoe.rl.trainer import RLConfig
@@ -121,6 +130,23 @@ def test_all_to_all_bytes_and_expert_ownership():
         plan_routing(torch.zeros(1, 1, dtype=torch.long), torch.ones(1, 1, 1), 0, 1.0, "local")
 
 
+@pytest.mark.parametrize("lengths", [[40], [13, 27], [5, 1, 17, 17], [10, 10, 10, 10]])
+def test_lightning_attention_in_chunks_equals_one_pass(lengths):
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (0.5 * torch.randn(2, 3, 40, 8, generator=g, dtype=torch.float64) for _ in range(3))
+    slopes = lightning_slopes(3, 1, 4).double()
+    whole, _ = lightning_attention_blockwise(q, k, v, slopes, 8)
+    torch.testing.assert_close(lightning_attention_in_chunks(q, k, v, slopes, lengths, 8), whole)
+
+
+def test_chunk_arguments_are_checked():
+    x = torch.zeros(1, 1, 4, 2)
+    with pytest.raises(ValueError, match="sum to 4"):
+        lightning_attention_in_chunks(x, x, x, torch.ones(1), [2, 3])
+    with pytest.raises(ValueError, match="2 local states but 3"):
+        incoming_states([torch.zeros(1, 1, 2, 2)] * 2, torch.ones(1), [1, 2, 3])
+
+
 def test_spawn_refuses_a_function_defined_in_a_notebook(monkeypatch):
     def cell_function():
         return 1
@@ -173,7 +199,7 @@ def _sft_worker(steps: int, batch_size: int) -> list[dict]:
 
     config = SFTConfig(steps=steps, batch_size=batch_size, warmup=2, eval_every=0)
     problems = make_dataset("sorting", 64, seed=0, difficulty=3)
-    return train_sft_data_parallel(sft_check_model(0), problems, config, progress=False)
+    return train_sft_data_parallel(tiny_task_model(0), problems, config, progress=False)
 
 
 def test_data_parallel_sft_gives_the_losses_of_train_sft():
@@ -181,7 +207,7 @@ def test_data_parallel_sft_gives_the_losses_of_train_sft():
     ranks = spawn(_sft_worker, 2, steps, batch_size)
     config = SFTConfig(steps=steps, batch_size=batch_size, warmup=2, eval_every=0)
     problems = make_dataset("sorting", 64, seed=0, difficulty=3)
-    alone = train_sft(sft_check_model(0), problems, config, progress=False)
+    alone = train_sft(tiny_task_model(0), problems, config, progress=False)
     # float32, the same sums in a different order (per-rank partial sums, then across ranks):
     # differences of a few 1e-7 on losses near 3; 1e-5 leaves room for other CPUs.
     for rank in ranks:
@@ -192,14 +218,15 @@ def test_data_parallel_sft_gives_the_losses_of_train_sft():
 
 def _rl_worker(num_shards: int) -> list[dict]:
     model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model
-    net = data_parallel(model) if rank_and_world()[1] > 1 else model
+    if rank_and_world()[1] > 1:
+        broadcast_parameters(model)
     config = RLConfig(prompts_per_step=4, group_size=4, updates_per_batch=2)
     optimizer = make_optimizer(model, config.lr, config.betas, config.weight_decay)
     problems = make_dataset("sorting", 8, seed=0, difficulty=10)
     budget = max_completion_tokens(problems)
     return [
         rl_step(
-            net,
+            model,
             optimizer,
             problems[4 * step : 4 * step + 4],
             config,
@@ -208,7 +235,7 @@ def _rl_worker(num_shards: int) -> list[dict]:
             step=step,
             num_shards=num_shards,
         )
-        for step in range(2)
+        for step in range(1)
     ]
 
 
@@ -222,6 +249,25 @@ def test_data_parallel_rl_gives_the_losses_of_one_process_playing_every_shard():
         for mine, want in zip(rank, alone):
             assert mine["reward"] == want["reward"]
             assert mine["losses"] == pytest.approx(want["losses"], abs=1e-6)
+
+
+def _gradient_worker() -> dict:
+    rank = dist.get_rank()
+    used_by_one, used_by_none, used_by_all = (torch.nn.Parameter(torch.zeros(2)) for _ in range(3))
+    if rank == 0:
+        used_by_one.grad = torch.tensor([2.0, 4.0])
+    used_by_all.grad = torch.full((2,), float(rank + 1))
+    all_reduce_gradients([used_by_one, used_by_none, used_by_all])
+    return {
+        "one": used_by_one.grad.tolist(),
+        "none": used_by_none.grad is None,
+        "all": used_by_all.grad.tolist(),
+    }
+
+
+def test_all_reduce_gradients_averages_and_keeps_unused_parameters_without_gradient():
+    for result in spawn(_gradient_worker, 2):
+        assert result == {"one": [1.0, 2.0], "none": True, "all": [1.5, 1.5]}
 
 
 # ---------------------------------------------------------------- failing ranks

@@ -18,18 +18,8 @@ import sys
 import torch.distributed as dist
 
 from minimoe.distributed import check
+from minimoe.distributed.experiments import data_parallel_sft
 from minimoe.distributed.launch import init_process_group, launched_by_torchrun, spawn
-
-
-def sft_worker(steps: int, batch_size: int, seed: int) -> list[dict]:
-    """Data-parallel SFT of the check's small model on sorting; each rank returns the history."""
-    from minimoe.distributed.data_parallel import train_sft_data_parallel
-    from minimoe.tasks import make_dataset
-    from minimoe.train.sft import SFTConfig
-
-    config = SFTConfig(steps=steps, batch_size=batch_size, warmup=min(30, steps), seed=seed)
-    problems = make_dataset("sorting", 512, seed=seed, difficulty=3)
-    return train_sft_data_parallel(check.sft_check_model(seed), problems, config, progress=False)
 
 
 def _print_history(history: list[dict], world_size: int) -> None:
@@ -53,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     if not launched_by_torchrun():
         if args.command == "check":
             return check.main(args.world_size)
-        history = spawn(sft_worker, args.world_size, args.steps, args.batch_size, args.seed)[0]
+        history = spawn(data_parallel_sft, args.world_size, args.steps, args.batch_size, args.seed)[
+            0
+        ]
         _print_history(history, args.world_size)
         return 0
 
@@ -61,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return check.main()
-        history = sft_worker(args.steps, args.batch_size, args.seed)
+        history = data_parallel_sft(args.steps, args.batch_size, args.seed)
         if dist.get_rank() == 0:
             _print_history(history, dist.get_world_size())
         return 0

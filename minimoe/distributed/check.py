@@ -11,19 +11,18 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 
-from minimoe.config import MiniMoEConfig
 from minimoe.distributed.data_parallel import (
-    data_parallel,
+    all_reduce_gradients,
+    broadcast_parameters,
     group_routed,
     sft_step,
     shard,
-    sum_gradients,
 )
+from minimoe.distributed.experiments import tiny_task_model
 from minimoe.distributed.expert_parallel import ExpertParallelMoE, all_to_all_bytes
 from minimoe.distributed.launch import DEFAULT_TIMEOUT_S, spawn
-from minimoe.model import MiniMoE
 from minimoe.moe import MoE
-from minimoe.tasks import TOKENIZER, make_dataset
+from minimoe.tasks import make_dataset
 from minimoe.train.sft import encode_sft_batch, make_optimizer, sft_loss
 
 TOLERANCE = 1e-5
@@ -98,7 +97,7 @@ def check_moe_layer(capacity_factor: float | None, seed: int = 0) -> dict:
     # The one-process objective is the sum of the ranks' parts; the balancing loss's part is
     # 1/R of this rank's term (the terms average to the group's loss).
     ((out * w[rows]).sum() / len(x_all) + AUX_WEIGHT * stats.aux_loss / world).backward()
-    sum_gradients([layer.gate.weight])
+    all_reduce_gradients([layer.gate.weight], average=False)  # the router copies' parts add up
 
     aux = stats.aux_loss.detach().clone()
     dist.all_reduce(aux)
@@ -130,36 +129,23 @@ def check_moe_layer(capacity_factor: float | None, seed: int = 0) -> dict:
     }
 
 
-def sft_check_model(seed: int = 0) -> MiniMoE:
-    """A 2-layer hybrid over the task tokenizer's vocabulary (builds in milliseconds)."""
-    torch.manual_seed(seed)
-    config = MiniMoEConfig.preset(
-        "tiny",
-        vocab_size=TOKENIZER.vocab_size,
-        hidden_size=32,
-        num_layers=2,
-        layer_pattern="LS",
-        expert_hidden=32,
-    )
-    return MiniMoE(config)
-
-
 def check_sft_step(seed: int = 0) -> dict:
-    """One data-parallel SFT step (DDP, group-routed MoE) vs one process; call on every rank."""
+    """One data-parallel SFT step (group-routed MoE) vs one process; call on every rank."""
     problems = make_dataset("sorting", SFT_BATCH, seed=seed, difficulty=3)
     ids, loss_mask = encode_sft_batch(problems)
 
-    reference = sft_check_model(seed)
+    reference = tiny_task_model(seed)
     ref_optimizer = make_optimizer(reference, SFT_LR, (0.9, 0.95), 0.01)
     ref_loss, ref_ce = sft_loss(reference, ids, loss_mask)
     ref_loss.backward()
     torch.nn.utils.clip_grad_norm_(reference.parameters(), SFT_CLIP)
     ref_optimizer.step()
 
-    model = sft_check_model(seed)
+    model = tiny_task_model(seed)
     optimizer = make_optimizer(model, SFT_LR, (0.9, 0.95), 0.01)
+    broadcast_parameters(model)
     with group_routed(model):
-        ce = sft_step(data_parallel(model), optimizer, problems, SFT_CLIP)
+        ce = sft_step(model, optimizer, problems, SFT_CLIP)
     grads = [_compare(p.grad, q.grad) for p, q in zip(model.parameters(), reference.parameters())]
     with torch.no_grad():
         after = sft_loss(model, ids, loss_mask)[1]
@@ -219,9 +205,7 @@ def report(result: dict) -> str:
             f"    {'all-to-all bytes':<22} {m['bytes_sent']:,} sent, formula {m['bytes_formula']:,}; "
             f"{m['bytes_off_rank']:,} to other ranks"
         )
-    lines.append(
-        f"  one SFT step, data parallel (DDP), {result['sft']['rows_per_rank']} rows per rank"
-    )
+    lines.append(f"  one SFT step, data parallel, {result['sft']['rows_per_rank']} rows per rank")
     lines += [_row(name, *pair) for name, pair in result["sft"]["diffs"].items()]
     lines.append("passed" if passed(result) else "FAILED: a difference is above the tolerance")
     return "\n".join(lines)

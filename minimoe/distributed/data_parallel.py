@@ -1,13 +1,13 @@
 """Data parallelism: every rank holds the whole model and trains on its share of each batch.
 
 One process training on a batch of B examples and R processes training on B/R each must
-agree, so each rank's backward pass gives its exact part of the one-process gradient, and
-``DistributedDataParallel`` (DDP) adds the parts up (it all-reduces the gradients during the
-backward pass, then divides by R):
+agree. So each rank's backward pass gives its exact part of the one-process gradient, and
+:func:`all_reduce_gradients` averages the ranks' gradients after the backward pass (the sum
+divided by R, as ``DistributedDataParallel`` does; why not DDP itself is said there):
 
 * **SFT** (:func:`sft_step`). The loss is a mean over the batch's N target tokens. Rank r's n_r
   tokens carry the share (n_r / N) of it, so it backpropagates R · (n_r / N) × its own mean
-  (DDP's division by R undoes the R). The MoE layers see the group
+  (the average's division by R undoes the R). The MoE layers see the group
   (:class:`~minimoe.distributed.expert_parallel.GroupRoutedMoE`, via :func:`group_routed`), so the
   balancing loss, and any capacity limit, are those of the whole batch. Every rank encodes the
   whole batch and keeps its rows, so its padding is what one process would have.
@@ -16,7 +16,7 @@ backward pass, then divides by R):
   over sequences, by a constant) depends on the loss, so instead of rescaling, the ranks gather
   the per-token log-probabilities (one number per token) and every rank computes the loss of
   the whole batch. The gather's backward pass sums each row's gradient over the ranks (R equal
-  copies), and DDP's average over the ranks brings it back to the one-process gradient.
+  copies), and the average over the ranks brings it back to the one-process gradient.
 
 Rollouts are sampled in ``num_shards`` pieces, each with its own seeded generator. The samples
 then depend on the shards, not on how many processes share them: one process that plays every
@@ -25,14 +25,13 @@ shard gets the same completions, rewards and losses as R processes (the tests ch
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from minimoe.distributed.expert_parallel import GroupRoutedMoE
@@ -63,12 +62,45 @@ def shard(count: int, rank: int, world_size: int) -> range:
     return range(rank * size, (rank + 1) * size)
 
 
-def sum_gradients(parameters: Sequence[nn.Parameter], group: dist.ProcessGroup | None = None):
-    """All-reduce (sum) the gradients of weights every rank holds a copy of, e.g. a router."""
-    for p in parameters:
-        if p.grad is None:
-            p.grad = torch.zeros_like(p)
-        dist.all_reduce(p.grad, group=group)
+def broadcast_parameters(model: nn.Module, group: dist.ProcessGroup | None = None) -> None:
+    """Copy rank 0's weights and buffers to every rank, so that all replicas start equal."""
+    for tensor in [*model.parameters(), *model.buffers()]:
+        dist.broadcast(tensor.data, src=dist.get_global_rank(group, 0) if group else 0, group=group)
+
+
+def all_reduce_gradients(
+    parameters: Iterable[nn.Parameter],
+    group: dist.ProcessGroup | None = None,
+    *,
+    average: bool = True,
+) -> None:
+    """Sum the ranks' gradients (and divide by the world size when ``average``), in one call.
+
+    A parameter that no rank gave a gradient keeps none (``grad`` None), as in one process, so
+    AdamW skips it the same way; one that only some ranks used gets zeros from the others.
+
+    Why not ``DistributedDataParallel``: DDP all-reduces during the backward pass, bucket by
+    bucket, and waits for every parameter's gradient. Which experts receive tokens changes from
+    batch to batch and from rank to rank, so some experts get no gradient on some ranks; DDP
+    allows for that only by searching the autograd graph for unused parameters on every step
+    (``find_unused_parameters=True``). An all-reduce after the backward pass, with a count of
+    who used what, needs no search and reads in a few lines.
+    """
+    params = [p for p in parameters if p.requires_grad]
+    if not params:
+        return
+    world = dist.get_world_size(group)
+    used = torch.tensor([p.grad is not None for p in params], device=params[0].device).long()
+    dist.all_reduce(used, group=group)
+    params = [p for p, count in zip(params, used.tolist()) if count]
+    flat = torch.cat(
+        [(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1) for p in params]
+    )
+    dist.all_reduce(flat, group=group)
+    if average:
+        flat /= world
+    for p, grad in zip(params, torch.split(flat, [p.numel() for p in params])):
+        p.grad = grad.view_as(p).clone()
 
 
 @contextmanager
@@ -90,21 +122,6 @@ def group_routed(
             layer.mlp = moe
 
 
-def data_parallel(model: nn.Module, group: dist.ProcessGroup | None = None) -> nn.Module:
-    """Wrap ``model`` in DDP on this rank's device (rank 0's weights are copied to all ranks).
-
-    ``find_unused_parameters``: an expert that gets no token on some rank has no gradient
-    there, and DDP must not wait for it (torch warns once when a step happens to use them all).
-    """
-    device = next(model.parameters()).device
-    return DistributedDataParallel(
-        model,
-        device_ids=[device] if device.type == "cuda" else None,
-        process_group=group,
-        find_unused_parameters=True,
-    )
-
-
 def sft_step(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -114,8 +131,9 @@ def sft_step(
 ) -> float:
     """One SFT step on the global batch ``problems``, this rank training on its rows.
 
-    ``model`` is DDP-wrapped, its MoE layers group-routed (:func:`train_sft_data_parallel` sets
-    both up). Returns the batch's target cross-entropy, as one process would report it.
+    ``model``'s MoE layers must be group-routed (:func:`group_routed`), and every rank's
+    replica equal (:func:`broadcast_parameters`). Returns the batch's target cross-entropy, as
+    one process would report it.
     """
     rank, world = rank_and_world(group)
     ids, loss_mask = encode_sft_batch(problems)
@@ -129,6 +147,8 @@ def sft_step(
     objective = loss + (world * share - 1) * ce
     optimizer.zero_grad(set_to_none=True)
     objective.backward()
+    if world > 1:
+        all_reduce_gradients(model.parameters(), group)
     torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     optimizer.step()
     batch_ce = (ce.detach() * share).reshape(1)
@@ -157,8 +177,9 @@ def train_sft_data_parallel(
     model.train()
     optimizer = make_optimizer(model, config.lr, config.betas, config.weight_decay)
     history = []
+    if rank_and_world(group)[1] > 1:
+        broadcast_parameters(model, group)
     with group_routed(model, group):
-        ddp = data_parallel(model, group)
         for step in tqdm(
             range(config.steps), desc="SFT (data parallel)", disable=not progress or rank
         ):
@@ -166,7 +187,7 @@ def train_sft_data_parallel(
             for param_group in optimizer.param_groups:
                 param_group["lr"] = lr
             problems = sft_batch(train_problems, config.batch_size, config.seed, step)
-            loss = sft_step(ddp, optimizer, problems, config.grad_clip, group)
+            loss = sft_step(model, optimizer, problems, config.grad_clip, group)
             history.append({"step": step + 1, "loss": loss, "lr": lr})
     return history
 
@@ -229,7 +250,8 @@ def rl_step(
     ``problems`` is the step's global list of prompts, the same on every rank. It is cut into
     ``num_shards`` (default: the world size) equal pieces; this rank samples
     ``group_size`` completions per prompt for its pieces, each with the generator of
-    :func:`rollout_seed`. ``model`` is DDP-wrapped when the world size is above 1.
+    :func:`rollout_seed`. Every rank's replica of ``model`` must be equal
+    (:func:`broadcast_parameters`).
 
     Returns ``losses`` (one per update, the whole batch's), ``reward`` and ``response_length``
     (means over the whole batch).
@@ -241,11 +263,10 @@ def rl_step(
             f"{len(problems)} prompts cannot be cut into {num_shards} equal rollout shards"
         )
     per_shard = len(problems) // num_shards
-    policy = getattr(model, "module", model)  # DDP's inner model, for passes without gradient
-    device = next(policy.parameters()).device
+    device = next(model.parameters()).device
     rollouts = [
         collect_rollout(
-            policy,
+            model,
             problems[s * per_shard : (s + 1) * per_shard],
             config.group_size,
             max_new_tokens=max_new_tokens,
@@ -264,9 +285,10 @@ def rl_step(
     def per_token(values: list[torch.Tensor]) -> torch.Tensor:
         return torch.cat([_pad_columns(v.to(device), width) for v in values])
 
-    def batch_logprobs(net: nn.Module) -> torch.Tensor:
+    def batch_logprobs() -> torch.Tensor:
         logps = [
-            token_logprobs(net, r.ids.to(device), r.attention_mask.to(device))[0] for r in rollouts
+            token_logprobs(model, r.ids.to(device), r.attention_mask.to(device))[0]
+            for r in rollouts
         ]
         return _gather_rows(per_token(logps), group)
 
@@ -279,15 +301,17 @@ def rl_step(
     )
     mask = _gather_rows(per_token([r.response_mask for r in rollouts]), group)
     with torch.no_grad():
-        old_logp = batch_logprobs(policy)
+        old_logp = batch_logprobs()
     loss_fn = get_policy_loss(config.loss)
     losses = []
     for _ in range(config.updates_per_batch):
         out = loss_fn(
-            batch_logprobs(model), old_logp, advantages, mask, config=config.resolved_loss_config()
+            batch_logprobs(), old_logp, advantages, mask, config=config.resolved_loss_config()
         )
         optimizer.zero_grad(set_to_none=True)
         out.loss.backward()
+        if world > 1:
+            all_reduce_gradients(model.parameters(), group)
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
         losses.append(out.loss.item())

@@ -16,7 +16,8 @@ on a rank's own tokens:
 The exchange is differentiable (:func:`all_to_all`): its backward pass is the same all-to-all
 with the splits swapped, so every expert gets the gradient of every token it served, from
 whichever rank the token lives on. The router copies still need their gradients summed over the
-ranks (:func:`minimoe.distributed.data_parallel.sum_gradients`), as any replicated weight does.
+ranks (:func:`minimoe.distributed.data_parallel.all_reduce_gradients`), as any replicated
+weight does.
 
 :class:`GroupRoutedMoE` is the same layer with every expert on every rank (data parallelism): the
 tokens stay where they are and only the routing counts are shared.
@@ -27,7 +28,7 @@ against :func:`all_to_all_bytes`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.distributed as dist
@@ -77,22 +78,33 @@ class AllToAllTraffic:
     """What one rank handed to ``all_to_all_single`` for token rows, forward and backward.
 
     Attributes:
+        rank: the rank this count belongs to.
         exchanges: calls made.
-        bytes_sent: Σ over calls of (rows sent) · (row bytes), including the rows for itself.
-        bytes_off_rank: the same, counting only rows for other ranks.
+        bytes_to: bytes sent to each rank so far (the entry for ``rank`` itself stays in memory).
     """
 
+    rank: int
     exchanges: int = 0
-    bytes_sent: int = 0
-    bytes_off_rank: int = 0
+    bytes_to: list[int] = field(default_factory=list)
 
-    def record(self, send_splits: list[int], rank: int, row_bytes: int) -> None:
+    def record(self, send_splits: list[int], row_bytes: int) -> None:
+        if not self.bytes_to:
+            self.bytes_to = [0] * len(send_splits)
         self.exchanges += 1
-        self.bytes_sent += sum(send_splits) * row_bytes
-        self.bytes_off_rank += (sum(send_splits) - send_splits[rank]) * row_bytes
+        self.bytes_to = [sent + rows * row_bytes for sent, rows in zip(self.bytes_to, send_splits)]
+
+    @property
+    def bytes_sent(self) -> int:
+        """Σ over calls of (rows sent) · (row bytes), including the rows for itself."""
+        return sum(self.bytes_to)
+
+    @property
+    def bytes_off_rank(self) -> int:
+        """The same, counting only the rows for other ranks."""
+        return self.bytes_sent - (self.bytes_to[self.rank] if self.bytes_to else 0)
 
     def reset(self) -> None:
-        self.exchanges = self.bytes_sent = self.bytes_off_rank = 0
+        self.exchanges, self.bytes_to = 0, []
 
 
 def _exchange(
@@ -105,7 +117,7 @@ def _exchange(
     received = rows.new_empty((sum(recv_splits), rows.shape[1]))
     dist.all_to_all_single(received, rows.contiguous(), recv_splits, send_splits, group=group)
     if traffic is not None:
-        traffic.record(send_splits, dist.get_rank(group), rows.shape[1] * rows.element_size())
+        traffic.record(send_splits, rows.shape[1] * rows.element_size())
     return received
 
 
@@ -220,7 +232,7 @@ class ExpertParallelMoE(GroupRoutedMoE):
         self, moe: MoE, group: dist.ProcessGroup | None = None, router: Router = "global"
     ) -> None:
         super().__init__(moe, group, router)
-        self.traffic = AllToAllTraffic()
+        self.traffic = AllToAllTraffic(self.rank)
 
     def _owned_experts(self) -> range:
         return owned_experts(self.rank, self.world_size, self.num_experts)
