@@ -165,8 +165,9 @@ for world, ranks in runs.items():
 # %% [markdown]
 # The total does not depend on how many ranks share the batch: every assignment is one row out
 # and one row back, twice. What grows with R is the share that leaves the process. If the router
-# spread tokens evenly, a row's expert would live elsewhere with probability (R − 1)/R; our
-# router is not even, so the measured share differs a little (in our run). This is why MoE
+# spread tokens evenly, a row's expert would live elsewhere with probability (R − 1)/R. Ours is
+# uneven, and each rank's tokens favour some experts, so the measured share departs from that,
+# in either direction (compare the last two columns). This is why MoE
 # training clusters care about the network between GPUs. For M1 a row is 6,144 numbers [1],
 # 12 KiB in a 2-byte format such as bf16, and each token makes 2 rows: 4 × 2 = 8 rows of 12 KiB
 # per token, per MoE layer and training step, of which most leave the GPU on a large cluster.

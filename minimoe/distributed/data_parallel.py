@@ -173,11 +173,11 @@ def train_sft_data_parallel(
     and checkpoints are left to the caller (on rank 0).
     """
     config = config or SFTConfig()
-    rank, _ = rank_and_world(group)
+    rank, world = rank_and_world(group)
     model.train()
     optimizer = make_optimizer(model, config.lr, config.betas, config.weight_decay)
     history = []
-    if rank_and_world(group)[1] > 1:
+    if world > 1:
         broadcast_parameters(model, group)
     with group_routed(model, group):
         for step in tqdm(
