@@ -74,7 +74,7 @@ print(f"this machine: {device} with {backend}")
 # GPU and tells each its rank [3]. From a notebook, `minimoe.distributed.spawn(fn, R, *args)`
 # starts R fresh Python processes, joins them into a group and returns what `fn` returned on
 # each rank. Fresh processes cannot see this notebook's variables or functions, so `fn` must be
-# importable: lesson 13's live in `minimoe.distributed.experiments`. Every group has a timeout:
+# importable: lesson 13's live in `minimoe.experiments.scaling_out`. Every group has a timeout:
 # a rank that waits for a crashed or missing peer fails after a minute instead of hanging, and
 # `spawn` reports which rank failed and why. Starting Python and torch in each process takes
 # a second or two.
@@ -103,7 +103,7 @@ print(f"this machine: {device} with {backend}")
 
 # %%
 from minimoe.distributed import spawn
-from minimoe.distributed.experiments import HIDDEN, TOP_K, expert_parallel_demo
+from minimoe.experiments.scaling_out import HIDDEN, TOP_K, expert_parallel_demo
 
 GLOBAL_TOKENS = 256
 FACTORS = [0.75, 1.0, 1.25, 1.5, 2.0]
@@ -219,7 +219,7 @@ def dropped_assignments(loads, top_k, capacity_factor):
 # %%
 dropped_assignments = check("13.dropped_assignments", dropped_assignments)
 
-from minimoe.distributed.experiments import compare_routers
+from minimoe.experiments.scaling_out import compare_routers
 
 measured = runs[4][0]["dropped"]  # the group's counts, the same on every rank
 print(f"4 ranks, {GLOBAL_TOKENS} tokens, {GLOBAL_TOKENS * TOP_K} assignments")
@@ -262,7 +262,7 @@ plt.show()
 # %%
 from IPython.display import display
 
-from minimoe.widgets.scaling import plot_router_loads, router_explorer
+from minimoe.widgets.routing import plot_router_loads, router_explorer
 
 display(router_explorer())
 plot_router_loads(compare_routers(4, 1.25, 2.0))
@@ -291,7 +291,8 @@ plt.show()
 # and sets the same learning rates. Run both:
 
 # %%
-from minimoe.distributed.experiments import data_parallel_sft, sft_problems, tiny_task_model
+from minimoe.distributed.check import small_task_model
+from minimoe.experiments.scaling_out import data_parallel_sft, sft_problems
 from minimoe.train.sft import SFTConfig, train_sft
 
 STEPS, BATCH = pick(20, 4), 16
@@ -300,7 +301,7 @@ two_ranks = spawn(data_parallel_sft, 2, STEPS, BATCH)[0]
 parallel_seconds = time.perf_counter() - start
 config = SFTConfig(steps=STEPS, batch_size=BATCH, warmup=min(30, STEPS), eval_every=0)
 start = time.perf_counter()
-one = train_sft(tiny_task_model(0), sft_problems(0), config, progress=False)
+one = train_sft(small_task_model(0), sft_problems(0), config, progress=False)
 alone_seconds = time.perf_counter() - start
 
 print(f"{'step':>4} {'2 processes':>12} {'1 process':>10} {'|diff|':>8}")

@@ -1,7 +1,8 @@
 """minimoe.distributed: the routing rules in one process, then real gloo processes.
 
-The spawned tests start 2 or 4 processes on a 2-core machine, each with one thread; each takes a
-few seconds, most of it starting Python and importing torch in every process.
+The spawned tests (marked slow) start 2 or 4 processes on a 2-core machine, each with one
+thread; each takes a few seconds, most of it starting Python and importing torch in every
+process.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from minimoe.distributed import (
     plan_routing,
     spawn,
 )
-from minimoe.distributed.check import TOLERANCE, passed, report, run_check
+from minimoe.distributed.check import TOLERANCE, passed, report, run_check, small_task_model
 from minimoe.distributed.data_parallel import (
     all_reduce_gradients,
     broadcast_parameters,
@@ -33,7 +34,6 @@ from minimoe.distributed.data_parallel import (
     rl_step,
     shard,
 )
-from minimoe.distributed.experiments import tiny_task_model
 from minimoe.distributed.router import balancing_loss_term, choice_counts
 from minimoe.distributed.sequence_parallel import incoming_states, lightning_attention_in_chunks
 from minimoe.moe import MoE, load_balancing_loss, route
@@ -41,7 +41,8 @@ from minimoe.recipes import SHIPPED
 from minimoe.rl.trainer import RLConfig
 from minimoe.tasks import make_dataset
 from minimoe.train.evaluate import max_completion_tokens
-from minimoe.train.sft import SFTConfig, make_optimizer, train_sft
+from minimoe.train.optim import make_optimizer
+from minimoe.train.sft import SFTConfig, train_sft
 
 # ---------------------------------------------------------------- the rules, in one process
 
@@ -160,7 +161,8 @@ def test_spawn_refuses_a_function_defined_in_a_notebook(monkeypatch):
 # ---------------------------------------------------------------- real processes
 
 
-@pytest.mark.parametrize("world_size", [2, pytest.param(4, marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("world_size", [2, 4])
 def test_check_matches_one_process(world_size):
     result = run_check(world_size)
     assert passed(result), report(result)
@@ -171,6 +173,7 @@ def test_check_matches_one_process(world_size):
     assert result["moe"][1]["dropped"] > 0, "the capacity case should drop something"
 
 
+@pytest.mark.slow
 def test_cli_check_prints_and_exits_zero():
     done = subprocess.run(
         [sys.executable, "-m", "minimoe.cli", "distributed", "check", "--world-size", "2"],
@@ -182,6 +185,7 @@ def test_cli_check_prints_and_exits_zero():
     assert "passed" in done.stdout and "max |diff|" in done.stdout
 
 
+@pytest.mark.slow
 def test_torchrun_runs_the_check():
     torchrun = os.path.join(os.path.dirname(sys.executable), "torchrun")
     done = subprocess.run(
@@ -199,21 +203,23 @@ def _sft_worker(steps: int, batch_size: int) -> list[dict]:
 
     config = SFTConfig(steps=steps, batch_size=batch_size, warmup=2, eval_every=0)
     problems = make_dataset("sorting", 64, seed=0, difficulty=3)
-    return train_sft_data_parallel(tiny_task_model(0), problems, config, progress=False)
+    return train_sft_data_parallel(small_task_model(0), problems, config, progress=False)
 
 
+@pytest.mark.slow
 def test_data_parallel_sft_gives_the_losses_of_train_sft():
     steps, batch_size = 3, 8
     ranks = spawn(_sft_worker, 2, steps, batch_size)
     config = SFTConfig(steps=steps, batch_size=batch_size, warmup=2, eval_every=0)
     problems = make_dataset("sorting", 64, seed=0, difficulty=3)
-    alone = train_sft(tiny_task_model(0), problems, config, progress=False)
+    alone = train_sft(small_task_model(0), problems, config, progress=False)
     # float32, the same sums in a different order (per-rank partial sums, then across ranks):
     # differences of a few 1e-7 on losses near 3; 1e-5 leaves room for other CPUs.
     for rank in ranks:
         for mine, want in zip(rank, alone):
             assert mine["lr"] == want["lr"]
             assert abs(mine["loss"] - want["loss"]) <= 1e-5, (mine, want)
+            assert abs(mine["grad_norm"] - want["grad_norm"]) <= 1e-5, (mine, want)
 
 
 def _rl_worker(num_shards: int) -> list[dict]:
@@ -239,6 +245,7 @@ def _rl_worker(num_shards: int) -> list[dict]:
     ]
 
 
+@pytest.mark.slow
 def test_data_parallel_rl_gives_the_losses_of_one_process_playing_every_shard():
     ranks = spawn(_rl_worker, 2, 2)
     alone = _rl_worker(2)
@@ -265,6 +272,7 @@ def _gradient_worker() -> dict:
     }
 
 
+@pytest.mark.slow
 def test_all_reduce_gradients_averages_and_keeps_unused_parameters_without_gradient():
     for result in spawn(_gradient_worker, 2):
         assert result == {"one": [1.0, 2.0], "none": True, "all": [1.5, 1.5]}
@@ -294,16 +302,19 @@ def _rank_one_never_arrives() -> int:
     return 0
 
 
+@pytest.mark.slow
 def test_a_rank_that_raises_fails_the_run_naming_it():
     with pytest.raises(DistributedRunError, match=r"rank 1 of 2 failed: ValueError: rank one"):
         spawn(_raises_on_rank_one, 2, timeout_s=10)
 
 
+@pytest.mark.slow
 def test_a_rank_that_exits_fails_the_run_naming_it():
     with pytest.raises(DistributedRunError, match=r"rank 1 of 2 exited early \(exit code 3\)"):
         spawn(_exits_on_rank_one, 2, timeout_s=10)
 
 
+@pytest.mark.slow
 def test_a_missing_rank_times_out_instead_of_hanging():
     start = time.perf_counter()
     with pytest.raises(DistributedRunError, match="rank 0 of 2 failed"):

@@ -18,8 +18,8 @@ import sys
 import torch.distributed as dist
 
 from minimoe.distributed import check
-from minimoe.distributed.experiments import data_parallel_sft
 from minimoe.distributed.launch import init_process_group, launched_by_torchrun, spawn
+from minimoe.experiments.scaling_out import data_parallel_sft
 
 
 def _print_history(history: list[dict], world_size: int) -> None:

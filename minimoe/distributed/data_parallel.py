@@ -37,12 +37,12 @@ from tqdm.auto import tqdm
 from minimoe.distributed.expert_parallel import GroupRoutedMoE
 from minimoe.distributed.router import Router
 from minimoe.model import MiniMoE
-from minimoe.rl.advantages import group_advantages
 from minimoe.rl.losses import get_policy_loss
 from minimoe.rl.rollout import collect_rollout, token_logprobs
-from minimoe.rl.trainer import RLConfig
+from minimoe.rl.trainer import RLConfig, make_policy_batch
 from minimoe.tasks import Problem
-from minimoe.train.sft import SFTConfig, encode_sft_batch, make_optimizer, sft_batch, sft_loss
+from minimoe.train.optim import make_optimizer, optimizer_step, set_lr
+from minimoe.train.sft import SFTConfig, encode_sft_batch, sft_batch, sft_loss
 
 
 def rank_and_world(group: dist.ProcessGroup | None = None) -> tuple[int, int]:
@@ -128,12 +128,12 @@ def sft_step(
     problems: Sequence[Problem],
     grad_clip: float,
     group: dist.ProcessGroup | None = None,
-) -> float:
+) -> tuple[float, float]:
     """One SFT step on the global batch ``problems``, this rank training on its rows.
 
     ``model``'s MoE layers must be group-routed (:func:`group_routed`), and every rank's
-    replica equal (:func:`broadcast_parameters`). Returns the batch's target cross-entropy, as
-    one process would report it.
+    replica equal (:func:`broadcast_parameters`). Returns the batch's target cross-entropy and
+    the gradient norm before clipping, as one process would report them.
     """
     rank, world = rank_and_world(group)
     ids, loss_mask = encode_sft_batch(problems)
@@ -145,16 +145,20 @@ def sft_step(
     # loss = ce + aux: scale the cross-entropy by R · n_r / N and leave the balancing term, which
     # GroupRoutedMoE already returns in the form whose mean over the ranks is the group's.
     objective = loss + (world * share - 1) * ce
-    optimizer.zero_grad(set_to_none=True)
-    objective.backward()
-    if world > 1:
-        all_reduce_gradients(model.parameters(), group)
-    torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-    optimizer.step()
+    grad_norm = optimizer_step(
+        model, optimizer, objective, grad_clip, sync_gradients=_averager(model, group)
+    )
     batch_ce = (ce.detach() * share).reshape(1)
     if world > 1:
         dist.all_reduce(batch_ce, group=group)
-    return batch_ce.item()
+    return batch_ce.item(), grad_norm
+
+
+def _averager(model: nn.Module, group: dist.ProcessGroup | None):
+    """What :func:`~minimoe.train.optim.optimizer_step` calls after the backward pass."""
+    if rank_and_world(group)[1] == 1:
+        return None
+    return lambda: all_reduce_gradients(model.parameters(), group)
 
 
 def train_sft_data_parallel(
@@ -168,9 +172,9 @@ def train_sft_data_parallel(
     """:func:`minimoe.train.sft.train_sft` on R ranks: same batches, same learning rates.
 
     Call it on every rank with the same arguments (and an identically built model); each rank
-    trains on its rows of every batch. Returns one record per step, ``step``, ``loss`` and
-    ``lr``, equal to the one-process run's (up to the order of floating-point sums). Evaluation
-    and checkpoints are left to the caller (on rank 0).
+    trains on its rows of every batch. Returns one record per step, ``step``, ``loss``, ``lr``
+    and ``grad_norm``, equal to the one-process run's (up to the order of floating-point sums).
+    Evaluation and checkpoints are left to the caller (on rank 0).
     """
     config = config or SFTConfig()
     rank, world = rank_and_world(group)
@@ -184,11 +188,10 @@ def train_sft_data_parallel(
             range(config.steps), desc="SFT (data parallel)", disable=not progress or rank
         ):
             lr = config.lr_at(step)
-            for param_group in optimizer.param_groups:
-                param_group["lr"] = lr
+            set_lr(optimizer, lr)
             problems = sft_batch(train_problems, config.batch_size, config.seed, step)
-            loss = sft_step(model, optimizer, problems, config.grad_clip, group)
-            history.append({"step": step + 1, "loss": loss, "lr": lr})
+            loss, grad_norm = sft_step(model, optimizer, problems, config.grad_clip, group)
+            history.append({"step": step + 1, "loss": loss, "lr": lr, "grad_norm": grad_norm})
     return history
 
 
@@ -292,28 +295,21 @@ def rl_step(
         ]
         return _gather_rows(per_token(logps), group)
 
+    # Advantages per group and log π_θold per token, shard by shard as one process would.
+    batches = [make_policy_batch(model, r, normalize_std=config.normalize_std) for r in rollouts]
     rewards = _gather_rows(torch.cat([r.rewards for r in rollouts]).to(device), group)
-    advantages = _gather_rows(
-        torch.cat(
-            [group_advantages(r.rewards, config.group_size, config.normalize_std) for r in rollouts]
-        ).to(device),
-        group,
-    )
+    advantages = _gather_rows(torch.cat([b.advantages for b in batches]).to(device), group)
+    old_logp = _gather_rows(per_token([b.old_logp for b in batches]), group)
     mask = _gather_rows(per_token([r.response_mask for r in rollouts]), group)
-    with torch.no_grad():
-        old_logp = batch_logprobs()
     loss_fn = get_policy_loss(config.loss)
     losses = []
     for _ in range(config.updates_per_batch):
         out = loss_fn(
             batch_logprobs(), old_logp, advantages, mask, config=config.resolved_loss_config()
         )
-        optimizer.zero_grad(set_to_none=True)
-        out.loss.backward()
-        if world > 1:
-            all_reduce_gradients(model.parameters(), group)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
+        optimizer_step(
+            model, optimizer, out.loss, config.grad_clip, sync_gradients=_averager(model, group)
+        )
         losses.append(out.loss.item())
     return {
         "losses": losses,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
-from minimoe.distributed.experiments import TOP_K, compare_routers
-from minimoe.widgets.scaling import plot_router_loads, router_explorer
+from minimoe.experiments.scaling_out import TOP_K, compare_routers
+from minimoe.widgets.routing import plot_router_loads, router_explorer
 
 matplotlib.use("Agg")
 

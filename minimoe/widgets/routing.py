@@ -1,12 +1,12 @@
 """Lesson 13's explorer: how much the global router saves over the per-rank one.
 
-The numbers come from :func:`minimoe.distributed.experiments.compare_routers` (pure, one
+The numbers come from :func:`minimoe.experiments.scaling_out.compare_routers` (pure, one
 process); this module only draws them and wires the sliders.
 """
 
 from __future__ import annotations
 
-from minimoe.distributed.experiments import RouterComparison, compare_routers
+from minimoe.experiments.scaling_out import RouterComparison, compare_routers
 
 
 def plot_router_loads(result: RouterComparison) -> None:
@@ -45,7 +45,7 @@ def router_explorer(tokens_per_rank: int = 64):
     """Sliders for the world size, the capacity factor and how different the ranks' tokens are.
 
     Returns the ipywidgets container; its ``result`` attribute holds the current
-    :class:`~minimoe.distributed.experiments.RouterComparison`.
+    :class:`~minimoe.experiments.scaling_out.RouterComparison`.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt

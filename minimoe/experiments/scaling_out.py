@@ -1,6 +1,9 @@
-"""What lesson 13 runs on its processes: functions every rank calls, importable by :func:`spawn`.
+"""Lesson 13's experiments: expert parallelism, the two routers and data-parallel SFT, measured.
 
-Each returns plain numbers (JSON) describing what its rank saw.
+:func:`expert_parallel_demo` and :func:`data_parallel_sft` run on every rank of a group that
+:func:`minimoe.distributed.spawn` starts (so they live in a module it can import) and return
+plain numbers (JSON) describing what their rank saw. :func:`compare_routers` routes the same
+layer in one process, simulating the ranks, for the explorer.
 """
 
 from __future__ import annotations
@@ -11,31 +14,16 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from minimoe.config import MiniMoEConfig
+from minimoe.distributed.check import small_task_model
 from minimoe.distributed.data_parallel import train_sft_data_parallel
 from minimoe.distributed.expert_parallel import ExpertParallelMoE
 from minimoe.distributed.launch import device_and_backend
 from minimoe.distributed.router import choice_counts, plan_routing
-from minimoe.model import MiniMoE
 from minimoe.moe import MoE, route
-from minimoe.tasks import TOKENIZER, make_dataset
+from minimoe.tasks import make_dataset
 from minimoe.train.sft import SFTConfig
 
 HIDDEN, EXPERT_HIDDEN, NUM_EXPERTS, TOP_K = 16, 32, 8, 2
-
-
-def tiny_task_model(seed: int = 0) -> MiniMoE:
-    """A 2-layer hybrid ("LS") over the task tokenizer's vocabulary; builds in milliseconds."""
-    torch.manual_seed(seed)
-    config = MiniMoEConfig.preset(
-        "tiny",
-        vocab_size=TOKENIZER.vocab_size,
-        hidden_size=32,
-        num_layers=2,
-        layer_pattern="LS",
-        expert_hidden=32,
-    )
-    return MiniMoE(config)
 
 
 def skewed_tokens(
@@ -104,10 +92,10 @@ def expert_parallel_demo(
 
 
 def data_parallel_sft(steps: int, batch_size: int, seed: int = 0) -> list[dict]:
-    """SFT of :func:`tiny_task_model` on sorting, data parallel; every rank returns the history."""
+    """SFT of :func:`~minimoe.distributed.check.small_task_model` on sorting, data parallel; every rank returns the history."""
     config = SFTConfig(steps=steps, batch_size=batch_size, warmup=min(30, steps), seed=seed)
     return train_sft_data_parallel(
-        tiny_task_model(seed), sft_problems(seed), config, progress=False
+        small_task_model(seed), sft_problems(seed), config, progress=False
     )
 
 
