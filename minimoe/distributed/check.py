@@ -132,15 +132,10 @@ def check_moe_layer(capacity_factor: float | None, seed: int = 0) -> dict:
 
 
 def small_task_model(seed: int = 0) -> MiniMoE:
-    """A 2-layer hybrid ("LS") over the task tokenizer's vocabulary; builds in milliseconds."""
+    """The ``tiny`` preset cut to 2 layers ("LS") over the task tokenizer; builds in milliseconds."""
     torch.manual_seed(seed)
     config = MiniMoEConfig.preset(
-        "tiny",
-        vocab_size=TOKENIZER.vocab_size,
-        hidden_size=32,
-        num_layers=2,
-        layer_pattern="LS",
-        expert_hidden=32,
+        "tiny", vocab_size=TOKENIZER.vocab_size, num_layers=2, layer_pattern="LS"
     )
     return MiniMoE(config)
 

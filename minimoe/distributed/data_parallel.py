@@ -38,8 +38,8 @@ from minimoe.distributed.expert_parallel import GroupRoutedMoE
 from minimoe.distributed.router import Router
 from minimoe.model import MiniMoE
 from minimoe.rl.losses import get_policy_loss
-from minimoe.rl.rollout import collect_rollout, token_logprobs
-from minimoe.rl.trainer import RLConfig, make_policy_batch
+from minimoe.rl.rollout import token_logprobs
+from minimoe.rl.trainer import RLConfig, make_policy_batch, sample_rollout
 from minimoe.tasks import Problem
 from minimoe.train.optim import make_optimizer, optimizer_step, set_lr
 from minimoe.train.sft import SFTConfig, encode_sft_batch, sft_batch, sft_loss
@@ -268,13 +268,11 @@ def rl_step(
     per_shard = len(problems) // num_shards
     device = next(model.parameters()).device
     rollouts = [
-        collect_rollout(
+        sample_rollout(
             model,
             problems[s * per_shard : (s + 1) * per_shard],
-            config.group_size,
+            config,
             max_new_tokens=max_new_tokens,
-            temperature=config.temperature,
-            top_p=config.top_p,
             generator=torch.Generator().manual_seed(rollout_seed(seed, step, s)),
         )
         for s in shard(num_shards, rank, world)
