@@ -20,7 +20,7 @@ from minimoe.distributed.data_parallel import (
     shard,
 )
 from minimoe.distributed.expert_parallel import ExpertParallelMoE, all_to_all_bytes
-from minimoe.distributed.launch import DEFAULT_TIMEOUT_S, spawn
+from minimoe.distributed.launch import DEFAULT_TIMEOUT_S, spawn, this_device
 from minimoe.model import MiniMoE
 from minimoe.moe import MoE
 from minimoe.tasks import TOKENIZER, make_dataset
@@ -59,8 +59,8 @@ def _compare(mine: torch.Tensor | None, reference: torch.Tensor | None) -> tuple
     """(max |mine − reference|, max |reference|); a missing gradient (None) counts as zeros."""
     if mine is None and reference is None:
         return 0.0, 0.0
-    mine = torch.zeros_like(reference) if mine is None else mine.detach()
-    reference = torch.zeros_like(mine) if reference is None else reference.detach()
+    mine = torch.zeros_like(reference) if mine is None else mine.detach().cpu()
+    reference = torch.zeros_like(mine) if reference is None else reference.detach().cpu()
     if not mine.numel():
         return 0.0, 0.0
     return (mine - reference).abs().max().item(), reference.abs().max().item()
@@ -73,7 +73,7 @@ def _largest(pairs: list[tuple[float, float]]) -> tuple[float, float]:
 def _group_max(values: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
     """The largest difference and value of each comparison over the ranks."""
     names = list(values)  # the same order on every rank
-    t = torch.tensor([values[n] for n in names], dtype=torch.float64)
+    t = torch.tensor([values[n] for n in names], dtype=torch.float64, device=this_device())
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
     return {name: tuple(row) for name, row in zip(names, t.tolist())}
 
@@ -81,19 +81,23 @@ def _group_max(values: dict[str, tuple[float, float]]) -> dict[str, tuple[float,
 def check_moe_layer(capacity_factor: float | None, seed: int = 0) -> dict:
     """Expert-parallel MoE (global router) vs the one-process MoE; call on every rank."""
     rank, world = dist.get_rank(), dist.get_world_size()
+    device = this_device()
     xs, masks = moe_batch(world, seed)
+    xs, masks = [x.to(device) for x in xs], [m.to(device) for m in masks]
     w = torch.randn(sum(len(x) for x in xs), HIDDEN, generator=torch.Generator().manual_seed(1))
+    w = w.to(device)
     rows = range(sum(len(x) for x in xs[:rank]), sum(len(x) for x in xs[: rank + 1]))
 
     torch.manual_seed(seed)
-    reference = MoE(HIDDEN, EXPERT_HIDDEN, NUM_EXPERTS, TOP_K, capacity_factor)
+    reference = MoE(HIDDEN, EXPERT_HIDDEN, NUM_EXPERTS, TOP_K, capacity_factor).to(device)
     x_all = torch.cat(xs).requires_grad_()
     out_all, stats_all = reference(x_all, torch.cat(masks))
     # A training-like objective: a mean over the batch's tokens plus the balancing loss.
     ((out_all * w).sum() / len(x_all) + AUX_WEIGHT * stats_all.aux_loss).backward()
 
     torch.manual_seed(seed)
-    layer = ExpertParallelMoE(MoE(HIDDEN, EXPERT_HIDDEN, NUM_EXPERTS, TOP_K, capacity_factor))
+    full = MoE(HIDDEN, EXPERT_HIDDEN, NUM_EXPERTS, TOP_K, capacity_factor).to(device)
+    layer = ExpertParallelMoE(full)
     x = xs[rank].clone().requires_grad_()
     out, stats = layer(x, masks[rank])
     # The one-process objective is the sum of the ranks' parts; the balancing loss's part is
@@ -117,7 +121,7 @@ def check_moe_layer(capacity_factor: float | None, seed: int = 0) -> dict:
             "balancing loss": _compare(aux / world, stats_all.aux_loss),
         }
     )
-    traffic = torch.tensor([layer.traffic.bytes_sent, layer.traffic.bytes_off_rank])
+    traffic = torch.tensor([layer.traffic.bytes_sent, layer.traffic.bytes_off_rank], device=device)
     dist.all_reduce(traffic)
     served = int(stats_all.tokens_per_expert.sum()) - stats_all.dropped
     return {
@@ -143,16 +147,17 @@ def small_task_model(seed: int = 0) -> MiniMoE:
 def check_sft_step(seed: int = 0) -> dict:
     """One data-parallel SFT step (group-routed MoE) vs one process; call on every rank."""
     problems = make_dataset("sorting", SFT_BATCH, seed=seed, difficulty=3)
-    ids, loss_mask = encode_sft_batch(problems)
+    device = this_device()
+    ids, loss_mask = (t.to(device) for t in encode_sft_batch(problems))
 
-    reference = small_task_model(seed)
+    reference = small_task_model(seed).to(device)
     ref_optimizer = make_optimizer(reference, SFT_LR, (0.9, 0.95), 0.01)
     ref_loss, ref_ce = sft_loss(reference, ids, loss_mask)
     ref_loss.backward()
     torch.nn.utils.clip_grad_norm_(reference.parameters(), SFT_CLIP)
     ref_optimizer.step()
 
-    model = small_task_model(seed)
+    model = small_task_model(seed).to(device)
     optimizer = make_optimizer(model, SFT_LR, (0.9, 0.95), 0.01)
     broadcast_parameters(model)
     with group_routed(model):

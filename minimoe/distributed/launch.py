@@ -78,6 +78,11 @@ def init_process_group(
     return device
 
 
+def this_device() -> torch.device:
+    """The device :func:`init_process_group` chose for this rank (call it after joining)."""
+    return device_and_backend(int(os.environ.get("LOCAL_RANK", dist.get_rank())))[0]
+
+
 def launched_by_torchrun() -> bool:
     """True inside a process that torchrun (or another launcher using its variables) started."""
     return "RANK" in os.environ and "WORLD_SIZE" in os.environ
