@@ -256,8 +256,9 @@ plt.show()
 #
 # The explorer routes the same layer in this process, simulating the ranks (their counts are
 # stacked instead of all-gathered), so it answers in milliseconds. Set the skew to 0 (all ranks
-# alike) and see the routers agree; raise it and watch the per-rank bars cross their capacity
-# while the group total stays under C. The cell also draws one setting directly.
+# alike): the per-rank router still drops a little more, from chance differences between the
+# ranks' tokens. Raise it and watch the per-rank bars cross their capacity while the group's
+# total stays under C. The cell also draws one setting directly.
 
 # %%
 from IPython.display import display
@@ -400,20 +401,23 @@ assert torch.allclose(in_chunks, whole, atol=1e-4)
 
 # %%
 from minimoe.config import MiniMoEConfig
+from minimoe.flops import kv_cache_bytes, lightning_state_bytes
 
 m1 = MiniMoEConfig.preset("minimax-m1")
-state_bytes = m1.num_heads * m1.head_dim**2 * 4  # one float32 state per head
+state = lightning_state_bytes(1, m1.num_heads, m1.head_dim)  # one layer, float32
 for chunk in (8_192, 131_072):
-    kv_bytes = 2 * m1.num_kv_heads * m1.head_dim * chunk * 2  # keys and values, bf16
+    keys_values = kv_cache_bytes(1, m1.num_kv_heads, m1.head_dim, chunk)  # one layer, bf16
     print(
-        f"chunk of {chunk:>7,} tokens: lightning state {state_bytes / 2**20:5.1f} MiB, "
-        f"softmax keys and values {kv_bytes / 2**20:6.1f} MiB (one layer)"
+        f"chunk of {chunk:>7,} tokens: lightning state {state / 2**20:5.1f} MiB, "
+        f"softmax keys and values {keys_values / 2**20:6.1f} MiB (one layer)"
     )
+kinds = m1.layer_types
+print(f"M1's layers: {kinds.count('lightning')} lightning, {kinds.count('softmax')} softmax")
 
 # %% [markdown]
-# The state is 4 MiB per lightning layer for any chunk length (64 heads of 128 × 128 float32
-# values); a softmax layer's keys and values grow with the chunk. In M1, 70 of the 80 layers are
-# lightning layers [1].
+# The state is the same few MiB per lightning layer for any chunk length (one head_dim ×
+# head_dim float32 matrix per head); a softmax layer's keys and values grow with the chunk, and
+# M1 has only a few softmax layers [1].
 #
 # ## 6. What M1's reports say about the cluster
 #
