@@ -3,6 +3,7 @@
 minimoe doctor                 versions, device, threads, and whether the notebooks are built
 minimoe course build|check     generate the notebooks from their sources, or check they are current
 minimoe bench attention        measured attention benchmark (table, JSON and plot)
+minimoe licenses               the license table: patents, thresholds, outputs, naming, law, OSI
 """
 
 from __future__ import annotations
@@ -67,6 +68,27 @@ def bench_cmd(args: argparse.Namespace) -> int:
     from minimoe import bench
 
     return bench.main_attention(json_path=args.json, max_n=args.max_n)
+
+
+def licenses_cmd(args: argparse.Namespace) -> int:
+    import json
+
+    from minimoe.licenses import format_rows, license_rows, load_licenses, model_rows, to_records
+
+    table = load_licenses()
+    print("Model licenses, clause by clause (education, not legal advice)\n")
+    print(format_rows(license_rows(table)))
+    print("\nWhich model uses which license, from which date\n")
+    print(format_rows(model_rows(table)))
+    if args.json:
+        if not args.json.parent.is_dir():
+            raise FileNotFoundError(
+                f"--json {args.json}: folder {args.json.parent} does not exist; create it first"
+            )
+        text = json.dumps(to_records(table), indent=1, ensure_ascii=False)
+        args.json.write_text(text + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0
 
 
 def _smoke(args: argparse.Namespace) -> None:
@@ -214,6 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--smoke", action="store_true", help="toy sizes: finishes in seconds")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=compare_cmd)
+
+    p = sub.add_parser(
+        "licenses", help="the license table: patents, user thresholds, outputs, naming, OSI"
+    )
+    p.add_argument(
+        "--json", type=Path, default=None, metavar="PATH", help="also write the full table as JSON"
+    )
+    p.set_defaults(func=licenses_cmd)
     return parser
 
 
