@@ -67,3 +67,17 @@ def test_explorer_redraws_on_every_control():
     use.value = "train another model on its outputs"
     on.value = "2025-01-20"
     assert box.view.answer.verdict == "no"
+
+
+def test_verdict_grid_plot_has_a_cell_per_case_and_labelled_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from minimoe.widgets.licenses import plot_verdicts
+
+    ax = plot_verdicts([["yes", "no"], ["conditional", "unclear"]], ["q1", "q2"], ["a", "b"])
+    assert len(ax.texts) == 4 and ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    with pytest.raises(ValueError, match="2 rows of 2"):
+        plot_verdicts([["yes"]], ["q1", "q2"], ["a", "b"])
+    with pytest.raises(ValueError, match="unknown verdict"):
+        plot_verdicts([["maybe"]], ["q1"], ["a"])

@@ -10,7 +10,7 @@ advice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from minimoe.licenses import (
@@ -116,6 +116,56 @@ def license_view(
         *(f"Also: {clause.cite()}" for clause in answer.also),
     ]
     return LicenseView(answer, lines, terms, f"Q: {answer.question} (education, not legal advice)")
+
+
+VERDICT_COLOURS = {
+    "yes": "#4daf4a",
+    "conditional": "#ffd92f",
+    "unclear": "#bdbdbd",
+    "no": "#e41a1c",
+}
+
+
+def plot_verdicts(
+    verdicts: Sequence[Sequence[str]],
+    rows: Sequence[str],
+    columns: Sequence[str],
+    ax=None,
+    title: str = "What the licenses allow",
+):
+    """A grid of verdicts: one row per question, one column per case, coloured by verdict.
+
+    ``verdicts[i][j]`` is the verdict (one of :data:`~minimoe.licenses.VERDICTS`) of question
+    ``rows[i]`` for case ``columns[j]``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    if len(verdicts) != len(rows) or any(len(row) != len(columns) for row in verdicts):
+        raise ValueError(
+            f"verdicts must be {len(rows)} rows of {len(columns)}, one per question and case"
+        )
+    codes = {verdict: i for i, verdict in enumerate(VERDICT_COLOURS)}
+    unknown = {v for row in verdicts for v in row} - set(codes)
+    if unknown:
+        raise ValueError(f"unknown verdict(s) {sorted(unknown)}; verdicts are {list(codes)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.6 * len(columns) + 3, 0.6 * len(rows) + 1.8))
+    grid = [[codes[v] for v in row] for row in verdicts]
+    cmap = ListedColormap(list(VERDICT_COLOURS.values()))
+    ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(codes) - 0.5, aspect="auto")
+    for i, row in enumerate(verdicts):
+        for j, verdict in enumerate(row):
+            ax.text(j, i, verdict, ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(columns)), columns, rotation=20, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.set_xlabel("release (and the date of its terms)")
+    ax.set_ylabel("question")
+    ax.set_title(title)
+    handles = [Patch(color=c, label=v) for v, c in VERDICT_COLOURS.items()]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    return ax
 
 
 def license_explorer(table: LicenseTable | None = None):
