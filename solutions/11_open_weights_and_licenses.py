@@ -96,10 +96,10 @@ print(grants_patent_license("MiniMax-M1"))
 
 # %% [markdown]
 # **Why companies care (our reading).** A company that builds a product on an Apache-2.0 model
-# gets, from each contributor, a license to the patents that contributor's work necessarily
-# infringes, so that contributor cannot later claim that using the model infringes them. The
-# retaliation clause makes suing over the Work costly: whoever files a patent suit claiming the
-# Work infringes loses its own patent licenses for it. Note the limits: the grant covers only
+# gets, from each contributor, a license to the patent claims that the contributor's own work
+# necessarily infringes: for those claims, making, using and selling the model is licensed in
+# writing, not left to argument. The retaliation clause makes suing over the Work costly: whoever
+# files a patent suit claiming the Work infringes loses its own patent licenses for it. Note the limits: the grant covers only
 # contributors' patents, and only the claims their contributions necessarily infringe. A third
 # party's patents are not covered by any license.
 #
@@ -684,10 +684,9 @@ print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 # %% [markdown] tags=["solution"]
 # **Answers.**
 #
-# 1. Under §3 its *patent* licenses for that Work end on the day it files the suit; the
-#    copyright license of §2 is not what the retaliation clause takes away. It keeps the right
-#    to copy and modify, but it loses the contributors' patent licenses for the Work, so they
-#    could assert their patents against it.
+# 1. Under §3 its *patent* licenses for that Work end on the day it files the suit. The clause
+#    names only patent licenses, so the copyright license of §2 is not what it ends; but without
+#    the contributors' patent licenses, their patents on the Work are no longer licensed to it.
 # 2. Llama 2's §1.b.v forbids using its outputs to improve any other LLM (except Llama 2 and its
 #    derivatives): no, whatever you do. Llama 3.1's §1.b.i allows it, but a distributed or
 #    published model must have a name that begins with "Llama": the answer depends on the name
