@@ -45,10 +45,12 @@ import datetime as dt
 import difflib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from minimoe.records import check_choice, check_fields
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "licenses.json"
 
@@ -259,18 +261,8 @@ def _parse_date(text: Any, where: str, name: str) -> dt.date:
     return date
 
 
-def _check_fields(record: Any, where: str, required: Sequence[str], optional: Sequence[str]):
-    if not isinstance(record, Mapping):
-        raise LicenseError(f"{where}: expected an object with fields, got {type(record).__name__}")
-    missing = [name for name in required if name not in record]
-    if missing:
-        raise LicenseError(f"{where}: missing field(s) {', '.join(missing)}")
-    unknown = sorted(set(record) - set(required) - set(optional))
-    if unknown:
-        raise LicenseError(
-            f"{where}: unknown field(s) {', '.join(unknown)}; "
-            f"allowed: {', '.join([*required, *optional])}"
-        )
+def _check(record: Any, where: str, required: Sequence[str], optional: Sequence[str]) -> None:
+    check_fields(record, where, required, optional, error=LicenseError)
 
 
 def _text(record: Mapping, name: str, where: str, *, empty: bool = False) -> str:
@@ -295,7 +287,7 @@ def quote_words(quote: str) -> int:
 
 
 def _parse_clause(record: Any, where: str, license_name: str, default_url: str) -> Clause:
-    _check_fields(record, where, ("section", "quote"), ("url", "note"))
+    _check(record, where, ("section", "quote"), ("url", "note"))
     section = record["section"]
     if section is not None and (not isinstance(section, str) or not section.strip()):
         raise LicenseError(
@@ -316,13 +308,10 @@ def _parse_clause(record: Any, where: str, license_name: str, default_url: str) 
 
 def _parse_term(name: str, record: Any, where: str, license_name: str, url: str) -> Term:
     extras = TERM_EXTRAS.get(name, ())
-    _check_fields(record, where, ("value", "summary", "clauses"), ("reason", *extras))
+    _check(record, where, ("value", "summary", "clauses"), ("reason", *extras))
     value = _text(record, "value", where)
-    allowed = TERM_VALUES[name]
-    if allowed is not None and value not in allowed:
-        raise LicenseError(
-            f"{where}: field 'value' must be one of {', '.join(allowed)}; got {value!r}"
-        )
+    if TERM_VALUES[name] is not None:
+        check_choice(record, "value", TERM_VALUES[name], where, error=LicenseError)
     reason = _text(record, "reason", where, empty=True)
     if value == "unclear" and not reason:
         raise LicenseError(f"{where}: an 'unclear' term needs a 'reason' saying why")
@@ -366,22 +355,15 @@ def parse_license(record: Any, where: str = "license") -> License:
             a URL that is not http(s), a missing term, an "unclear" term without a reason, a quote
             over :data:`MAX_QUOTE_WORDS` words, a clause with neither section, quote nor note.
     """
-    _check_fields(
+    _check(
         record,
         where,
         ("id", "name", "kind", "date", "date_note", "source", "url", "status", "terms"),
         ("note",),
     )
     name = _text(record, "name", where)
-    if record["kind"] not in KINDS:
-        raise LicenseError(
-            f"{where}: field 'kind' must be one of {', '.join(KINDS)}; got {record['kind']!r}"
-        )
-    if record["status"] not in STATUSES:
-        raise LicenseError(
-            f"{where}: field 'status' must be one of {', '.join(STATUSES)}; "
-            f"got {record['status']!r}"
-        )
+    check_choice(record, "kind", KINDS, where, error=LicenseError)
+    check_choice(record, "status", STATUSES, where, error=LicenseError)
     url = _url(record, "url", where)
     terms = record["terms"]
     if not isinstance(terms, Mapping):
@@ -415,17 +397,14 @@ def parse_license(record: Any, where: str = "license") -> License:
 
 def parse_model(record: Any, where: str, licenses: Mapping[str, License]) -> Model:
     """Validate one model record; every license it names must be in ``licenses``."""
-    _check_fields(
+    _check(
         record,
         where,
         ("name", "aliases", "kind", "publisher", "released", "licenses", "derived_from"),
         ("released_note", "statements", "note"),
     )
     name = _text(record, "name", where)
-    if record["kind"] not in MODEL_KINDS:
-        raise LicenseError(
-            f"{where}: field 'kind' must be one of {', '.join(MODEL_KINDS)}; got {record['kind']!r}"
-        )
+    check_choice(record, "kind", MODEL_KINDS, where, error=LicenseError)
     for listed in ("aliases", "derived_from"):
         value = record[listed]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -443,16 +422,13 @@ def parse_model(record: Any, where: str, licenses: Mapping[str, License]) -> Mod
     parsed_uses = []
     for i, use in enumerate(uses):
         at = f"{where}, license {i}"
-        _check_fields(use, at, ("license", "from", "source", "url", "status"), ("note",))
+        _check(use, at, ("license", "from", "source", "url", "status"), ("note",))
         if use["license"] not in licenses:
             raise LicenseError(
                 f"{at}: field 'license' names {use['license']!r}, which is not in the table; "
                 f"licenses are {', '.join(licenses)}"
             )
-        if use["status"] not in STATUSES:
-            raise LicenseError(
-                f"{at}: field 'status' must be one of {', '.join(STATUSES)}; got {use['status']!r}"
-            )
+        check_choice(use, "status", STATUSES, at, error=LicenseError)
         start = None if use["from"] is None else _parse_date(use["from"], at, "from")
         parsed_uses.append(
             LicenseUse(
@@ -663,8 +639,19 @@ def _unclear(term: Term, reading: _Reading) -> _Part:
     return _Part("unclear", term.reason, _deciding(term, reading), term.clauses[1:])
 
 
-def _combine(question: str, readings: list[_Reading], parts: list[_Part]) -> Answer:
-    """The strictest answer decides; the others' clauses and conditions are added to it."""
+def _ask(
+    question: str,
+    subject: str,
+    on: dt.date | str | None,
+    table: LicenseTable | None,
+    judge: Callable[[_Reading], _Part],
+) -> Answer:
+    """Judge the subject's license and those of the models it derives from; the strictest decides.
+
+    The others' conditions and clauses are added to the deciding one.
+    """
+    readings = _readings(subject, on, table)
+    parts = [judge(reading) for reading in readings]
     order = sorted(range(len(parts)), key=lambda i: (_RANK[parts[i].verdict], i))
     first = parts[order[0]]
     condition, also = first.condition, list(first.also)
@@ -673,11 +660,9 @@ def _combine(question: str, readings: list[_Reading], parts: list[_Part]) -> Ans
         if other.condition:
             condition += f" Also, as {readings[i].label}: {other.condition}"
         also += [other.clause, *other.also]
-    subject = readings[0].label + "".join(
-        f"; derived from {reading.label}" for reading in readings[1:]
-    )
+    label = readings[0].label + "".join(f"; derived from {r.label}" for r in readings[1:])
     unique = tuple(dict.fromkeys(c for c in also if c != first.clause))
-    return Answer(question, subject, first.verdict, condition.strip(), first.clause, unique)
+    return Answer(question, label, first.verdict, condition.strip(), first.clause, unique)
 
 
 def _duties(reading: _Reading) -> tuple[str, tuple[Clause, ...]]:
@@ -712,36 +697,28 @@ def may_ship_product(
     _check_count(monthly_active_users, "monthly_active_users")
     if annual_revenue_usd is not None:
         _check_count(annual_revenue_usd, "annual_revenue_usd", whole=False)
-    users = monthly_active_users
-    question = f"may a product with {users:,} monthly active users be built on it and shipped?"
-    readings = _readings(subject, on, table)
-    parts = []
-    for reading in readings:
+    users, revenue = monthly_active_users, annual_revenue_usd
+
+    def judge(reading: _Reading) -> _Part:
         threshold, uses = reading.terms["user_threshold"], reading.terms["use_restrictions"]
         if threshold.value == "unclear":
-            parts.append(_unclear(threshold, reading))
-            continue
+            return _unclear(threshold, reading)
         verdict, conditions, clause = "yes", [], _deciding(threshold, reading)
         also = list(threshold.clauses[1:])
         limit = threshold.monthly_active_users
         if threshold.value == "license required":
             if users > limit:
-                parts.append(
-                    _Part(
-                        "no",
-                        f"{users:,} monthly active users is more than {limit:,}: {threshold.summary}",
-                        clause,
-                        tuple(also),
-                    )
+                return _Part(
+                    "no",
+                    f"{users:,} monthly active users is more than {limit:,}: {threshold.summary}",
+                    clause,
+                    tuple(also),
                 )
-                continue
             conditions.append(f"{users:,} is not more than the {limit:,} of the user clause.")
         elif threshold.value == "display duty":
             revenue_limit = threshold.annual_revenue_usd
             over_revenue = (
-                revenue_limit is not None
-                and annual_revenue_usd is not None
-                and annual_revenue_usd > revenue_limit
+                revenue_limit is not None and revenue is not None and revenue > revenue_limit
             )
             if users > limit or over_revenue:
                 verdict = "conditional"
@@ -750,7 +727,7 @@ def may_ship_product(
                     f"Above the threshold ({over}): display “{threshold.display}” on the "
                     "product's user interface."
                 )
-            elif revenue_limit is not None and annual_revenue_usd is None:
+            elif revenue_limit is not None and revenue is None:
                 verdict = "conditional"
                 conditions.append(
                     f"{users:,} users is below {limit:,}, but if annual recurring revenue is "
@@ -758,8 +735,7 @@ def may_ship_product(
                     "user interface."
                 )
         if uses.value == "unclear":
-            parts.append(_unclear(uses, reading))
-            continue
+            return _unclear(uses, reading)
         if uses.value == "restricted":
             verdict = "conditional"
             conditions.append(f"The product must keep to the use restrictions: {uses.summary}")
@@ -770,13 +746,15 @@ def may_ship_product(
         duties, duty_clauses = _duties(reading)
         if duties:
             conditions.append(duties)
-        parts.append(_Part(verdict, " ".join(conditions), clause, (*also, *duty_clauses)))
-    return _combine(question, readings, parts)
+        return _Part(verdict, " ".join(conditions), clause, (*also, *duty_clauses))
+
+    question = f"may a product with {users:,} monthly active users be built on it and shipped?"
+    return _ask(question, subject, on, table, judge)
 
 
 def _trade_names(publisher: str) -> list[str]:
     """The words of a publisher's name ("Alibaba (Qwen)" -> ["Alibaba", "Qwen"])."""
-    return [word for word in re.findall(r"[A-Za-z][A-Za-z0-9]+", publisher)]
+    return re.findall(r"[A-Za-z][A-Za-z0-9]+", publisher)
 
 
 def may_release_derivative(
@@ -795,17 +773,13 @@ def may_release_derivative(
     if not isinstance(new_name, str) or not new_name.strip():
         raise ValueError(f"new_name must be a non-empty model name, got {new_name!r}")
     new_name = new_name.strip()
-    question = f"may a fine-tuned version be released as “{new_name}”?"
-    readings = _readings(subject, on, table)
-    parts = []
-    for reading in readings:
+
+    def judge(reading: _Reading) -> _Part:
         derivatives, naming = reading.terms["derivatives"], reading.terms["naming"]
         if derivatives.value == "unclear":
-            parts.append(_unclear(derivatives, reading))
-            continue
+            return _unclear(derivatives, reading)
         if naming.value == "unclear":
-            parts.append(_unclear(naming, reading))
-            continue
+            return _unclear(naming, reading)
         duties, duty_clauses = _duties(reading)
         conditions, clause = [], _deciding(derivatives, reading)
         verdict = "conditional" if derivatives.value == "conditional" else "yes"
@@ -814,40 +788,36 @@ def may_release_derivative(
         if naming.value == "prefix":
             clause = naming.clauses[0] if naming.clauses else _deciding(naming, reading)
             if not _key(new_name).startswith(_key(naming.prefix)):
-                parts.append(
-                    _Part(
-                        "no",
-                        f"The name must begin with “{naming.prefix}” (for example "
-                        f"“{naming.prefix}-{new_name}”): {naming.summary}",
-                        clause,
-                        (*naming.clauses[1:], *derivatives.clauses),
-                    )
+                return _Part(
+                    "no",
+                    f"The name must begin with “{naming.prefix}” (for example "
+                    f"“{naming.prefix}-{new_name}”): {naming.summary}",
+                    clause,
+                    (*naming.clauses[1:], *derivatives.clauses),
                 )
-                continue
             conditions.append(f"“{new_name}” begins with “{naming.prefix}”, as required.")
         elif naming.value == "no trademark grant":
             used = [w for w in _trade_names(reading.publisher) if w.lower() in new_name.lower()]
             if used:
-                parts.append(
-                    _Part(
-                        "unclear",
-                        f"“{new_name}” uses the name “{used[0]}”. {naming.summary} Whether you "
-                        "need the owner's permission is a question of trademark law, outside the "
-                        "license.",
-                        naming.clauses[0],
-                        (*derivatives.clauses, *duty_clauses),
-                    )
+                return _Part(
+                    "unclear",
+                    f"“{new_name}” uses the name “{used[0]}”. {naming.summary} Whether you "
+                    "need the owner's permission is a question of trademark law, outside the "
+                    "license.",
+                    naming.clauses[0],
+                    (*derivatives.clauses, *duty_clauses),
                 )
-                continue
             conditions.append(
                 "Keep the licensor's names out of yours except to say where the model comes "
                 "from: the license grants no trademark rights."
             )
         if duties:
             conditions.append(duties)
-        also = [*derivatives.clauses, *naming.clauses, *duty_clauses]
-        parts.append(_Part(verdict, " ".join(conditions), clause, tuple(also)))
-    return _combine(question, readings, parts)
+        also = (*derivatives.clauses, *naming.clauses, *duty_clauses)
+        return _Part(verdict, " ".join(conditions), clause, also)
+
+    question = f"may a fine-tuned version be released as “{new_name}”?"
+    return _ask(question, subject, on, table, judge)
 
 
 def may_train_on_outputs(
@@ -865,85 +835,66 @@ def may_train_on_outputs(
     """
     if new_name is not None and (not isinstance(new_name, str) or not new_name.strip()):
         raise ValueError(f"new_name must be a model name or None, got {new_name!r}")
-    named = f" and the new model released as “{new_name.strip()}”" if new_name else ""
-    question = f"may another model be trained on its outputs{named}?"
-    readings = _readings(subject, on, table)
-    parts = []
-    for reading in readings:
+    name = new_name.strip() if new_name else None
+
+    def judge(reading: _Reading) -> _Part:
         outputs = reading.terms["outputs_training"]
         clause, rest = _deciding(outputs, reading), outputs.clauses[1:]
         if outputs.value == "unclear":
-            parts.append(_unclear(outputs, reading))
-        elif outputs.value == "allowed":
-            parts.append(_Part("yes", outputs.summary, clause, rest))
-        elif outputs.value == "prohibited":
-            parts.append(_Part("no", outputs.summary, clause, rest))
-        elif outputs.name_prefix and new_name:
-            prefix = outputs.name_prefix
-            if _key(new_name).startswith(_key(prefix)):
-                parts.append(
-                    _Part("yes", f"“{new_name.strip()}” begins with “{prefix}”.", clause, rest)
-                )
-            else:
-                parts.append(
-                    _Part(
-                        "no",
-                        f"A distributed model trained on these outputs must have a name that "
-                        f"begins with “{prefix}” (for example “{prefix}-{new_name.strip()}”).",
-                        rest[0] if rest else clause,
-                        (clause, *rest[1:]),
-                    )
-                )
-        else:
-            parts.append(_Part("conditional", outputs.summary, clause, rest))
-    return _combine(question, readings, parts)
+            return _unclear(outputs, reading)
+        if outputs.value in ("allowed", "prohibited"):
+            verdict = "yes" if outputs.value == "allowed" else "no"
+            return _Part(verdict, outputs.summary, clause, rest)
+        prefix = outputs.name_prefix
+        if prefix and name:
+            if _key(name).startswith(_key(prefix)):
+                return _Part("yes", f"“{name}” begins with “{prefix}”.", clause, rest)
+            return _Part(
+                "no",
+                f"A distributed model trained on these outputs must have a name that begins "
+                f"with “{prefix}” (for example “{prefix}-{name}”).",
+                rest[0] if rest else clause,
+                (clause, *rest[1:]),
+            )
+        return _Part("conditional", outputs.summary, clause, rest)
+
+    named = f" and the new model released as “{name}”" if name else ""
+    return _ask(f"may another model be trained on its outputs{named}?", subject, on, table, judge)
 
 
 def grants_patent_license(
     subject: str, *, on: dt.date | str | None = None, table: LicenseTable | None = None
 ) -> Answer:
     """Does ``subject``'s license grant an explicit patent license, and what would end it?"""
-    question = "does it grant an explicit patent license, and what ends it?"
-    readings = _readings(subject, on, table)
-    parts = []
-    for reading in readings:
+
+    def judge(reading: _Reading) -> _Part:
         grant, retaliation = reading.terms["patent_grant"], reading.terms["patent_retaliation"]
         ends = f" What ends it: {retaliation.summary}" if retaliation.value == "yes" else ""
+        clause = _deciding(grant, reading)
         if grant.value == "unclear":
-            part = _unclear(grant, reading)
-            parts.append(_Part("unclear", part.condition + ends, part.clause, retaliation.clauses))
-        elif grant.value == "explicit":
-            conditions = grant.summary + ends
-            parts.append(
-                _Part(
-                    "yes",
-                    conditions,
-                    _deciding(grant, reading),
-                    (*grant.clauses[1:], *retaliation.clauses),
-                )
-            )
-        else:
-            parts.append(_Part("no", grant.summary, _deciding(grant, reading), grant.clauses[1:]))
-    return _combine(question, readings, parts)
+            return _Part("unclear", grant.reason + ends, clause, retaliation.clauses)
+        if grant.value == "explicit":
+            also = (*grant.clauses[1:], *retaliation.clauses)
+            return _Part("yes", grant.summary + ends, clause, also)
+        return _Part("no", grant.summary, clause, grant.clauses[1:])
+
+    question = "does it grant an explicit patent license, and what ends it?"
+    return _ask(question, subject, on, table, judge)
 
 
 def may_use_for_military(
     subject: str, *, on: dt.date | str | None = None, table: LicenseTable | None = None
 ) -> Answer:
     """Does ``subject``'s license allow military use?"""
-    question = "may it be used for a military purpose?"
-    readings = _readings(subject, on, table)
-    parts = []
-    for reading in readings:
+
+    def judge(reading: _Reading) -> _Part:
         military = reading.terms["military_use"]
-        clause, rest = _deciding(military, reading), military.clauses[1:]
         if military.value == "unclear":
-            parts.append(_unclear(military, reading))
-        elif military.value == "prohibited":
-            parts.append(_Part("no", military.summary, clause, rest))
-        else:
-            parts.append(_Part("yes", military.summary, clause, rest))
-    return _combine(question, readings, parts)
+            return _unclear(military, reading)
+        verdict = "no" if military.value == "prohibited" else "yes"
+        return _Part(verdict, military.summary, _deciding(military, reading), military.clauses[1:])
+
+    return _ask("may it be used for a military purpose?", subject, on, table, judge)
 
 
 # ------------------------------------------------------------------------------ the table view

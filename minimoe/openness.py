@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from minimoe.records import check_fields
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "openness.json"
 
 OSAI_DIMENSIONS = (
@@ -168,26 +170,18 @@ class Openness:
         raise ValueError(f"no index entry for {model!r}; entries: {names}")
 
 
-def _require(record: Any, where: str, fields: Iterable[str]) -> None:
-    if not isinstance(record, Mapping):
-        raise ValueError(f"{where}: expected an object, got {type(record).__name__}")
-    missing = [name for name in fields if name not in record]
-    if missing:
-        raise ValueError(f"{where}: missing field(s) {', '.join(missing)}")
-
-
 def parse_openness(data: Any) -> Openness:
     """Validate the contents of ``openness.json``; errors name the entry and the field."""
-    _require(data, "openness data", ("osai", "mof", "fmti", "osaid"))
+    check_fields(data, "openness data", ("osai", "mof", "fmti", "osaid"))
     osai = data["osai"]
-    _require(osai, "osai", ("dimensions", "entries", "repository"))
+    check_fields(osai, "osai", ("dimensions", "entries", "repository"))
     names = tuple(d.get("name") for d in osai["dimensions"])
     if names != OSAI_DIMENSIONS:
         raise ValueError(f"osai: dimensions must be {OSAI_DIMENSIONS}, got {names}")
     entries = []
     for i, record in enumerate(osai["entries"]):
         where = f"osai entry {i} ({record.get('model', 'no model')})"
-        _require(
+        check_fields(
             record, where, ("model", "subject", "license_label", "file", "commit", "date", "cells")
         )
         try:
@@ -217,18 +211,18 @@ def parse_openness(data: Any) -> Openness:
             )
         )
     mof = data["mof"]
-    _require(mof, "mof", ("classes", "rule"))
+    check_fields(mof, "mof", ("classes", "rule"))
     classes = []
     for i, record in enumerate(mof["classes"]):
-        _require(record, f"mof class {i}", ("name", "label", "components"))
+        check_fields(record, f"mof class {i}", ("name", "label", "components"))
         if not record["components"]:
             raise ValueError(f"mof class {i} ({record['name']}): field 'components' is empty")
         classes.append(MofClass(record["name"], record["label"], tuple(record["components"])))
     fmti = data["fmti"]
-    _require(fmti, "fmti", ("editions",))
+    check_fields(fmti, "fmti", ("editions",))
     editions = {}
     for i, record in enumerate(fmti["editions"]):
-        _require(record, f"fmti edition {i}", ("edition", "scores"))
+        check_fields(record, f"fmti edition {i}", ("edition", "scores"))
         for developer, score in record["scores"].items():
             if not isinstance(score, int) or not 0 <= score <= 100:
                 raise ValueError(
@@ -236,7 +230,7 @@ def parse_openness(data: Any) -> Openness:
                     f"number from 0 to 100, got {score!r}"
                 )
         editions[record["edition"]] = dict(record["scores"])
-    _require(data["osaid"], "osaid", ("elements", "url"))
+    check_fields(data["osaid"], "osaid", ("elements", "url"))
     return Openness(tuple(entries), osai, tuple(classes), mof, editions, fmti, data["osaid"])
 
 
