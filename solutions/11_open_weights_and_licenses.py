@@ -764,5 +764,4 @@ print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 # **Left out for want of a source.** MiniMax's reported description of M1 as "actually open
 # source" (no primary source found); news reports that Llama 4 is "barred in the EU" (not
 # traceable to an outlet in the notes); the terms of later DeepSeek-V3 checkpoints; criticism
-# of OSAID's data requirement; whether MIT appears on OSI's list (the notes record no OSI
-# statement on it, so the table marks it unclear).
+# of OSAID's data requirement.

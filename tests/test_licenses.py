@@ -302,8 +302,8 @@ def test_other_bad_input_is_explained():
             r"\(mit\), term 'naming': field 'value' must be one of",
         ),
         (
-            lambda d: _license(d, "mit")["terms"]["osi"].pop("reason"),
-            r"\(mit\), term 'osi': an 'unclear' term needs a 'reason'",
+            lambda d: _license(d, "llama-4-license")["terms"]["osi"].pop("reason"),
+            r"\(llama-4-license\), term 'osi': an 'unclear' term needs a 'reason'",
         ),
         (
             lambda d: _license(d, "apache-2.0")["terms"]["patent_grant"]["clauses"][0].update(
