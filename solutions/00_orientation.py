@@ -168,29 +168,16 @@ assert 48e9 < m1_active < 49e9
 # - its attention is multi-head latent attention (MLA), whose weights every token uses, like
 #   M1's attention.
 #
-# Here are those fields as DeepSeek's `config_671B.json` names them, and M1's written the same way:
+# Here are those fields as DeepSeek's `config_671B.json` names them [2], and M1's written the
+# same way [4] (M1 has no dense layers and no shared expert, hence its zeros):
 
 # %%
-r1_config = dict(
-    dim=7168,
-    inter_dim=18432,
-    moe_inter_dim=2048,
-    n_layers=61,
-    n_dense_layers=3,
-    n_routed_experts=256,
-    n_shared_experts=1,
-    n_activated_experts=8,
-)
-m1_config = dict(
-    dim=6144,
-    inter_dim=0,
-    moe_inter_dim=9216,
-    n_layers=80,
-    n_dense_layers=0,
-    n_routed_experts=32,
-    n_shared_experts=0,
-    n_activated_experts=2,
-)
+from minimoe.exercises.lesson00 import MOE_CONFIGS
+
+r1_config, m1_config = MOE_CONFIGS["DeepSeek-R1"], MOE_CONFIGS["MiniMax-M1"]
+print(f"{'field':<20} {'DeepSeek-R1':>12} {'MiniMax-M1':>11}")
+for field in r1_config:
+    print(f"{field:<20} {r1_config[field]:>12,} {m1_config[field]:>11,}")
 
 # %% [markdown]
 # **Exercise 2.** Write `idle_parameters(config)`: how many of the model's parameters one token

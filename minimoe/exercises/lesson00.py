@@ -97,10 +97,7 @@ def _idle_two_matrices(config):
     return idle_parameters(config) * 2 // 3
 
 
-# The configs the check uses. R1's fields are DeepSeek-V3's config_671B.json; M1's are its own
-# config.json written with the same names; the third holds the defaults of DeepSeek-V3's
-# inference/model.py ModelArgs; the last is a toy.
-CONFIGS = {
+MOE_CONFIGS = {
     "DeepSeek-R1": dict(
         dim=7168,
         inter_dim=18432,
@@ -142,6 +139,10 @@ CONFIGS = {
         n_activated_experts=2,
     ),
 }
+"""Models described by the fields of DeepSeek-V3's ``config_671B.json``, for 00.idle_parameters
+(lesson 00 shows the first two). R1's values are that file's; M1's are its own ``config.json``
+written with the same names; the third holds the defaults of DeepSeek-V3's
+``inference/model.py`` ``ModelArgs``; the last is a toy."""
 
 
 @exercise(
@@ -168,6 +169,6 @@ CONFIGS = {
     ],
 )
 def _check_idle_parameters(candidate) -> None:
-    for name, config in CONFIGS.items():
+    for name, config in MOE_CONFIGS.items():
         got = candidate(dict(config))
         close(got, idle_parameters(config), f"idle parameters of {name}", tol=1e-12)
