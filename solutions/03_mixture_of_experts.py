@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from minimoe.exercises import check
 from minimoe.smoke import is_smoke, pick
 
-torch.manual_seed(0)
+_ = torch.manual_seed(0)  # a fixed seed: the same numbers on every run
 
 # %% [markdown]
 # ## Why experts? Total vs active parameters
