@@ -63,7 +63,7 @@ class ExpertLoad:
         token_share: (num_experts,) share of all routed assignments that each expert received on
             held-out tokens; sums to 1 (a balanced router gives 1/E each).
         cv: coefficient of variation of ``token_share`` (std / mean): 0 for a perfectly even
-            load, sqrt(E − 1) when one expert takes everything.
+            load, at most :func:`max_load_cv` = sqrt(E/k − 1), when k experts take everything.
         dropped_share: share of assignments that a capacity factor of ``capacity_factor`` would
             drop with this load.
         capacity_factor: the factor used for ``dropped_share``.
@@ -93,6 +93,19 @@ def load_cv(counts: torch.Tensor) -> float:
     if counts.numel() == 0 or counts.sum() <= 0:
         raise ValueError("counts must hold at least one positive load")
     return (counts.std(unbiased=False) / counts.mean()).item()
+
+
+def max_load_cv(num_experts: int, top_k: int) -> float:
+    """The largest CV that top-k routing allows: sqrt(E/k − 1).
+
+    A token picks k *different* experts, so one expert receives at most one of each token's k
+    assignments: its share is at most 1/k. The shares sum to 1, so the spread is largest when k
+    experts hold 1/k each and the rest nothing; then the mean share is 1/E, the variance
+    1/(kE) − 1/E², and the CV sqrt(E/k − 1). With k = 1 that is sqrt(E − 1).
+    """
+    if not 1 <= top_k <= num_experts:
+        raise ValueError(f"top_k={top_k} must be between 1 and num_experts={num_experts}")
+    return math.sqrt(num_experts / top_k - 1)
 
 
 def dropped_assignments(counts: torch.Tensor, top_k: int, capacity_factor: float) -> int:
