@@ -95,20 +95,26 @@ def _state(batch, heads, dim, v_dim, seed, dtype):
 # --- every kernel equals the reference ------------------------------------------------------
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    kernel=st.sampled_from(KERNELS),
+# What both property tests below draw, besides the sequence length.
+CASES = dict(
     batch=st.integers(1, 2),
     heads=st.integers(1, 3),
-    seq=st.integers(0, 300),
     dim=st.integers(1, 8),
     v_dim=st.integers(1, 6),
     block=st.integers(1, 40),
     dtype=st.sampled_from(DTYPES),
     layout=st.sampled_from(["contiguous", "layer"]),
     from_a_state=st.booleans(),
-    threads=st.sampled_from([1, 2]),
     seed=st.integers(0, 10_000),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    kernel=st.sampled_from(KERNELS),
+    seq=st.integers(0, 300),
+    threads=st.sampled_from([1, 2]),
+    **CASES,
 )
 def test_every_kernel_equals_the_reference(
     kernel, batch, heads, seq, dim, v_dim, block, dtype, layout, from_a_state, threads, seed
@@ -126,18 +132,7 @@ def test_every_kernel_equals_the_reference(
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    batch=st.integers(1, 2),
-    heads=st.integers(1, 3),
-    seq=st.integers(1, 150),
-    dim=st.integers(1, 8),
-    v_dim=st.integers(1, 6),
-    block=st.integers(1, 40),
-    dtype=st.sampled_from(DTYPES),
-    layout=st.sampled_from(["contiguous", "layer"]),
-    from_a_state=st.booleans(),
-    seed=st.integers(0, 10_000),
-)
+@given(seq=st.integers(1, 150), **CASES)
 def test_kernel_gradients_equal_the_references(
     batch, heads, seq, dim, v_dim, block, dtype, layout, from_a_state, seed
 ):
