@@ -227,11 +227,11 @@ def max_load_cv(num_experts, top_k):
 max_load_cv = check("03.max_load_cv", max_load_cv)
 
 # %% [markdown]
-# Now measure the CV of the three routers above with `minimoe.experiments.moe_load.load_cv`.
+# Now measure the CV of the three routers above with `minimoe.moe.load_cv`.
 # The collapsed one should reach your bound:
 
 # %%
-from minimoe.experiments.moe_load import load_cv
+from minimoe.moe import load_cv
 
 cvs = {name: load_cv(torch.bincount(idx.reshape(-1), minlength=E)) for name, idx in routed.items()}
 for name, cv in cvs.items():

@@ -11,11 +11,10 @@ import torch
 from minimoe.experiments.moe_load import (
     ClusterTask,
     dropped_assignments,
-    load_cv,
-    max_load_cv,
     plot_expert_load,
     train_moe_layer,
 )
+from minimoe.moe import load_cv, max_load_cv
 
 matplotlib.use("Agg")
 

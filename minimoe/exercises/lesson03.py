@@ -8,8 +8,7 @@ import math
 import torch
 
 from minimoe.exercises import close, exercise
-from minimoe.experiments.moe_load import max_load_cv
-from minimoe.moe import load_balancing_loss, route
+from minimoe.moe import load_balancing_loss, max_load_cv, route
 
 # ----------------------------------------------------------------------------- 03.route
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from minimoe.moe import MoE, expert_capacity
+from minimoe.moe import MoE, expert_capacity, load_cv
 from minimoe.train.optim import make_optimizer, optimizer_step
 
 
@@ -85,27 +85,6 @@ class ExpertLoad:
     cv_history: list[float]
     layer: MoE
     task: ClusterTask
-
-
-def load_cv(counts: torch.Tensor) -> float:
-    """Coefficient of variation std/mean of per-expert loads (population std)."""
-    counts = counts.double()
-    if counts.numel() == 0 or counts.sum() <= 0:
-        raise ValueError("counts must hold at least one positive load")
-    return (counts.std(unbiased=False) / counts.mean()).item()
-
-
-def max_load_cv(num_experts: int, top_k: int) -> float:
-    """The largest CV that top-k routing allows: sqrt(E/k − 1).
-
-    A token picks k *different* experts, so one expert receives at most one of each token's k
-    assignments: its share is at most 1/k. The shares sum to 1, so the spread is largest when k
-    experts hold 1/k each and the rest nothing; then the mean share is 1/E, the variance
-    1/(kE) − 1/E², and the CV sqrt(E/k − 1). With k = 1 that is sqrt(E − 1).
-    """
-    if not 1 <= top_k <= num_experts:
-        raise ValueError(f"top_k={top_k} must be between 1 and num_experts={num_experts}")
-    return math.sqrt(num_experts / top_k - 1)
 
 
 def dropped_assignments(counts: torch.Tensor, top_k: int, capacity_factor: float) -> int:
