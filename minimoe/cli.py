@@ -7,6 +7,8 @@ minimoe bench attention        measured attention benchmark (table, JSON and plo
 minimoe demo                   SFT then CISPO on a tiny hybrid MoE; a table and a plot
 minimoe recipe NAME --out F    train a named recipe (how the shipped checkpoints are made)
 minimoe compare                RL losses side by side over seeds (same SFT start, same budget)
+minimoe licenses               the license table: patents, thresholds, outputs, naming, law, OSI
+minimoe distributed check      expert and data parallelism on N local processes vs one process
 """
 
 from __future__ import annotations
@@ -73,6 +75,27 @@ def bench_cmd(args: argparse.Namespace) -> int:
     return bench.main_attention(json_path=args.json, max_n=args.max_n)
 
 
+def licenses_cmd(args: argparse.Namespace) -> int:
+    import json
+
+    from minimoe.licenses import format_rows, license_rows, load_licenses, model_rows, to_records
+
+    table = load_licenses()
+    print("Model licenses, clause by clause (education, not legal advice)\n")
+    print(format_rows(license_rows(table)))
+    print("\nWhich model uses which license, from which date\n")
+    print(format_rows(model_rows(table)))
+    if args.json:
+        if not args.json.parent.is_dir():
+            raise FileNotFoundError(
+                f"--json {args.json}: folder {args.json.parent} does not exist; create it first"
+            )
+        text = json.dumps(to_records(table), indent=1, ensure_ascii=False)
+        args.json.write_text(text + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
 def _smoke(args: argparse.Namespace) -> None:
     if args.smoke:
         import os
@@ -127,6 +150,16 @@ def compare_cmd(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps({"summary": summary, "runs": rows}, indent=1))
         print(f"wrote {args.json}")
     return 0
+
+
+def distributed_cmd(args: argparse.Namespace) -> int:
+    from minimoe.distributed import DistributedRunError, check
+
+    try:
+        return check.main(args.world_size)
+    except DistributedRunError as err:
+        print(f"minimoe distributed check: {err}", file=sys.stderr)
+        return 1
 
 
 def _int_list(text: str) -> list[int]:
@@ -224,6 +257,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--smoke", action="store_true", help="toy sizes: finishes in seconds")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=compare_cmd)
+
+    p = sub.add_parser(
+        "licenses", help="the license table: patents, user thresholds, outputs, naming, OSI"
+    )
+    p.add_argument(
+        "--json", type=Path, default=None, metavar="PATH", help="also write the full table as JSON"
+    )
+    p.set_defaults(func=licenses_cmd)
+
+    p = sub.add_parser("distributed", help="expert and data parallelism on torch.distributed")
+    p.add_argument("action", choices=["check"], help="check: N local processes vs one process")
+    p.add_argument(
+        "--world-size", type=_positive_int, default=2, help="processes to spawn (default 2)"
+    )
+    p.set_defaults(func=distributed_cmd)
     return parser
 
 

@@ -106,9 +106,14 @@ class RLConfig:
                 f"temperature instead if you want less random samples"
             )
 
-    def resolved_loss_config(self) -> LossConfig:
-        """The loss's settings with its paper's choices filled in (``losses.resolve_config``)."""
-        return resolve_config(self.loss, self.loss_config)
+    def resolved_loss_config(self, max_new_tokens: int | None = None) -> LossConfig:
+        """The loss's settings with its paper's choices filled in (``losses.resolve_config``)
+        and, given the rollouts' ``max_new_tokens``, that budget as L_max (Dr. GRPO's constant)
+        unless ``loss_config`` sets one."""
+        config = resolve_config(self.loss, self.loss_config)
+        if max_new_tokens is not None and config.max_response_len is None:
+            config = dataclasses.replace(config, max_response_len=max_new_tokens)
+        return config
 
 
 def rl_learning_rate(config: RLConfig, update: int) -> float:
@@ -216,11 +221,7 @@ def update_policy(
     one :class:`PolicyUpdate` per step, in order.
     """
     loss_fn = get_policy_loss(config.loss)
-    loss_config = config.resolved_loss_config()
-    if loss_config.max_response_len is None:
-        loss_config = dataclasses.replace(
-            loss_config, max_response_len=batch.rollout.max_new_tokens
-        )
+    loss_config = config.resolved_loss_config(batch.rollout.max_new_tokens)
     ids, attention_mask = batch.rollout.ids, batch.rollout.attention_mask
     updates = []
     for update in range(1, config.updates_per_batch + 1):
@@ -276,6 +277,25 @@ def step_record(batch: PolicyBatch, updates: Sequence[PolicyUpdate]) -> dict:
     return record
 
 
+def sample_rollout(
+    model: nn.Module,
+    problems: Sequence[Problem],
+    config: RLConfig,
+    *,
+    max_new_tokens: int,
+    generator: torch.Generator,
+) -> Rollout:
+    """``config.group_size`` completions per problem at the config's temperature."""
+    return collect_rollout(
+        model,
+        problems,
+        config.group_size,
+        max_new_tokens=max_new_tokens,
+        temperature=config.temperature,
+        generator=generator,
+    )
+
+
 def rl_step(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -291,13 +311,8 @@ def rl_step(
     (:func:`update_policy`), and return the step's metrics (:func:`step_record`).
     ``updates_done`` counts the optimizer updates made before (for the warm-up); ``ref_model``
     is π_ref for a KL penalty (:func:`reference_model`)."""
-    rollout = collect_rollout(
-        model,
-        problems,
-        config.group_size,
-        max_new_tokens=max_new_tokens,
-        temperature=config.temperature,
-        generator=generator,
+    rollout = sample_rollout(
+        model, problems, config, max_new_tokens=max_new_tokens, generator=generator
     )
     batch = make_policy_batch(model, rollout, config, ref_model)
     updates = update_policy(model, optimizer, batch, config, updates_done=updates_done)
