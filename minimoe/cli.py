@@ -128,6 +128,7 @@ def compare_cmd(args: argparse.Namespace) -> int:
     import json
 
     from minimoe.recipes import compare_losses, get_recipe, summarize_over_seeds
+    from minimoe.train.evaluate import EVAL_SAMPLES
 
     _smoke(args)
     rows = compare_losses(
@@ -140,6 +141,11 @@ def compare_cmd(args: argparse.Namespace) -> int:
     for loss, stats in summary.items():
         print(f"{loss:<8}" + "".join(f"{m:>14.3f} ± {s:<5.3f}" for m, s in stats.values()))
     print(f"(mean ± standard deviation over seeds {', '.join(map(str, args.seeds))})")
+    errors = [r[key] for r in rows for key in ("sft_sampled_se", "rl_sampled_se")]
+    print(
+        f"T=1 accuracies average {EVAL_SAMPLES} answers per held-out problem; the standard error "
+        f"of one run's is at most {max(errors):.3f}"
+    )
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "runs": rows}, indent=1))
         print(f"wrote {args.json}")
