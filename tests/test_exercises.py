@@ -117,8 +117,6 @@ FIRST_HINT_GIVES_CODE = {
     "02.lightning_recurrent",
     "05.pass_at_k",
     "05.sft_example",
-    "06.ppo_clip_objective",
-    "07.cispo_loss",
 }
 
 
