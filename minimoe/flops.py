@@ -737,3 +737,58 @@ def report_comparison(lengths: Sequence[int] = REPORT_LENGTHS, prompt: int = 1) 
     )
     findings.append(f"{SECONDARY['qwen3']}; hidden size and expert width from a training script.")
     return Comparison(lengths=lengths, ratios=ratios, findings=tuple(findings))
+
+
+def plot_generation_flops(max_tokens: int = 131_072, prompt: int = 1, points: int = 65):
+    """M1, R1 and Qwen3's cumulative generation FLOPs up to ``max_tokens`` (left, linear axes as
+    in the report's Fig. 1, R1 in both MLA forms), and M1/R1 with the report's two claims
+    (right). Returns the matplotlib figure."""
+    import matplotlib.pyplot as plt
+
+    _check_positive("max_tokens", max_tokens)
+    _check_positive("points", points)
+    lengths = sorted({max(1, round(max_tokens * i / points)) for i in range(1, points + 1)})
+    curves = {
+        "MiniMax-M1": MINIMAX_M1,
+        "DeepSeek-R1 (absorbed MLA)": DEEPSEEK_R1,
+        "DeepSeek-R1 (naive MLA)": DEEPSEEK_R1.replace(mla_form="naive"),
+        "Qwen3-235B-A22B (secondary shapes)": QWEN3_235B,
+    }
+    totals = {
+        label: [generation_flops(arch, n, prompt).total for n in lengths]
+        for label, arch in curves.items()
+    }
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    thousands = [n / 1000 for n in lengths]
+    colors = {}
+    for label, values in totals.items():
+        style = "--" if "naive" in label else "-"
+        (line,) = left.plot(thousands, [v / 1e16 for v in values], style, label=label)
+        colors[label] = line.get_color()
+    left.set_xlabel("generated tokens (thousands)")
+    left.set_ylabel("cumulative inference FLOPs (×10¹⁶)")
+    left.set_title("FLOPs to generate an answer, from the public shapes")
+    left.legend(fontsize="small")
+    left.grid(alpha=0.3)
+    m1 = totals["MiniMax-M1"]
+    for label in ("DeepSeek-R1 (absorbed MLA)", "DeepSeek-R1 (naive MLA)"):
+        style = "--" if "naive" in label else "-"
+        ratios = [a / b for a, b in zip(m1, totals[label])]
+        right.plot(thousands, ratios, style, color=colors[label], label=f"M1 / {label}")
+    for n, claim, value in REPORT_CLAIMS:
+        right.plot([n / 1000], [value], "kv" if claim.startswith("less") else "ko")
+        right.annotate(
+            f"report: {claim}",
+            (n / 1000, value),
+            textcoords="offset points",
+            xytext=(6, 6),
+            fontsize="small",
+        )
+    right.set_ylim(0, 1)
+    right.set_xlabel("generated tokens (thousands)")
+    right.set_ylabel("M1 FLOPs / R1 FLOPs")
+    right.set_title("M1 against R1, and the report's claims")
+    right.legend(fontsize="small")
+    right.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -235,3 +235,17 @@ def test_comparison_rows_and_the_report_claims():
     assert comparison.ratios["weights only (no attention)"][0] > 1
     text = comparison.text()
     assert "less than 50%" in text and "about 25%" in text and "secondary" in text
+
+
+def test_the_flops_command_prints_writes_json_and_a_plot(tmp_path, capsys):
+    import json
+
+    from minimoe.cli import main
+
+    path, plot = tmp_path / "flops.json", tmp_path / "flops.png"
+    assert main(["flops", "--json", str(path), "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "DeepSeek-R1 (absorbed MLA)" in out and "R1 naive MLA" in out and "secondary" in out
+    rows = json.loads(path.read_text())
+    assert rows == comparison_rows()
+    assert plot.stat().st_size > 10_000
