@@ -67,7 +67,17 @@ def course_cmd(args: argparse.Namespace) -> int:
 def bench_cmd(args: argparse.Namespace) -> int:
     from minimoe import bench
 
-    return bench.main_attention(json_path=args.json, max_n=args.max_n)
+    json_path = args.json or Path(f"bench_{args.suite}.json")
+    if args.suite == "generation":
+        return bench.main_generation(
+            json_path=json_path,
+            smoke=args.smoke,
+            width=args.width,
+            threads=args.threads,
+            cpu_clock=args.cpu_clock,
+            rollout_budget_s=args.rollout_budget,
+        )
+    return bench.main_attention(json_path=json_path, max_n=args.max_n)
 
 
 def flops_cmd(args: argparse.Namespace) -> int:
@@ -207,14 +217,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=course_cmd)
 
     p = sub.add_parser("bench", help="measured benchmarks")
-    p.add_argument("suite", choices=["attention"], help="which benchmark to run")
+    p.add_argument("suite", choices=["attention", "generation"], help="which benchmark to run")
     p.add_argument(
         "--json",
         type=Path,
-        default=Path("bench_attention.json"),
-        help="where to write JSON (the plot goes beside it, as .png)",
+        default=None,
+        help="where to write JSON (default bench_SUITE.json; the plot goes beside it, as .png)",
     )
-    p.add_argument("--max-n", type=_positive_int, default=65536, help="longest sequence to time")
+    p.add_argument(
+        "--max-n", type=_positive_int, default=65536, help="attention: longest sequence to time"
+    )
+    p.add_argument("--smoke", action="store_true", help="generation: toy sizes, seconds")
+    p.add_argument(
+        "--width", type=_positive_int, default=None, help="generation: model width (default 256)"
+    )
+    p.add_argument(
+        "--threads", type=_positive_int, default=None, help="generation: torch threads to use"
+    )
+    p.add_argument(
+        "--cpu-clock",
+        action="store_true",
+        help="generation: time with CPU time (needs --threads 1; steadier on a busy machine)",
+    )
+    p.add_argument(
+        "--rollout-budget",
+        type=float,
+        default=None,
+        help="generation: skip rollouts estimated above this many seconds (0: none; default 600)",
+    )
     p.set_defaults(func=bench_cmd)
 
     p = sub.add_parser(
