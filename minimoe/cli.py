@@ -1,9 +1,14 @@
-"""The ``minimoe`` command.
+"""The ``minimoe`` command (``minimoe --help`` lists the same, ``minimoe COMMAND --help`` the
+options).
 
 minimoe doctor                 versions, device, threads, and whether the notebooks are built
 minimoe course build|check     generate the notebooks from their sources, or check they are current
 minimoe bench attention        measured attention benchmark (table, JSON and plot)
+minimoe bench generation       measured long generations: prefill, decode, rollouts, caches
 minimoe flops                  M1 vs R1 vs Qwen3 generation FLOPs, and the report's claims
+minimoe demo                   SFT then CISPO on a tiny hybrid MoE; a table and a plot
+minimoe recipe NAME --out F    train a named recipe (how the shipped checkpoints are made)
+minimoe compare                RL losses side by side over seeds (same SFT start, same budget)
 """
 
 from __future__ import annotations
@@ -146,13 +151,13 @@ def recipe_cmd(args: argparse.Namespace) -> int:
 def compare_cmd(args: argparse.Namespace) -> int:
     import json
 
-    from minimoe.recipes import compare_losses, get_recipe, summarize
+    from minimoe.recipes import compare_losses, get_recipe, summarize_over_seeds
 
     _smoke(args)
     rows = compare_losses(
         get_recipe(args.recipe), tuple(args.losses), tuple(args.seeds), progress=not args.quiet
     )
-    summary = summarize(
+    summary = summarize_over_seeds(
         rows, ("sft_greedy", "sft_sampled", "rl_greedy", "rl_sampled", "rl_seconds")
     )
     print(f"\n{'loss':<8}" + "".join(f"{k:>22}" for k in next(iter(summary.values()))))

@@ -1,9 +1,24 @@
-"""FLOPs and cache memory of a decoder, from its shapes alone: minimoe models and the published
-architectures of MiniMax-M1, DeepSeek-R1 and Qwen3-235B-A22B.
+"""Accounting from shapes alone: parameters, FLOPs and cache memory of a decoder, for minimoe
+models and for the published architectures of MiniMax-M1, DeepSeek-R1 and Qwen3-235B-A22B.
 
 Nothing here runs a model, so the same arithmetic serves a 64-wide minimoe model and a
-456-billion-parameter one. The tests hold it to what ``torch.utils.flop_counter`` counts when a
-minimoe model really runs (:func:`counted_flops`), and to ``HybridCache.nbytes()``.
+456-billion-parameter one. The tests hold each formula to what a built model measures:
+``count_parameters`` of its modules, ``HybridCache.nbytes()`` after a forward pass, and what
+``torch.utils.flop_counter`` counts while it runs (:func:`counted_flops`).
+
+- **Parameters** (lessons 00 and 03): :func:`expert_parameters`, :func:`attention_parameters`,
+  and :func:`parameter_counts`, the total and per-token active counts of a config.
+- **Cache sizes** (lessons 01, 02, 04 and 09): :func:`kv_cache_bytes` for softmax layers, which
+  grows with every token; :func:`lightning_state_bytes` for lightning layers, which does not;
+  :func:`latent_cache_bytes` for MLA; :func:`cache_bytes` of any :class:`Architecture`, and
+  :func:`hybrid_cache_bytes` of a minimoe config.
+- **FLOPs** (lesson 08): :func:`prefill_flops`, :func:`decode_flops` and
+  :func:`generation_flops`, built from the per-layer :func:`attention_flops`,
+  :func:`lightning_decode_flops` and :func:`lightning_prefill_flops`.
+
+:class:`~minimoe.config.MiniMoEConfig` describes minimoe models; :class:`Architecture` also
+describes DeepSeek's MLA layers, shared experts and dense first layers, and every FLOP and cache
+function takes one (``Architecture.from_config(config)`` for a minimoe model).
 
 **What is counted.** One multiply-add in a matrix product is 2 FLOPs, and every matrix product
 is counted:
@@ -59,10 +74,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from minimoe.config import MiniMoEConfig
-
-# TEMPORARY: these two move into this module with branch `house` (issue 8); this import goes
-# when that lands on main.
-from minimoe.scaling import kv_cache_bytes, lightning_state_bytes
 
 ATTENTION_KINDS = {"L": "lightning", "S": "softmax", "M": "mla"}
 MLA_FORMS = ("absorbed", "naive")
@@ -215,10 +226,79 @@ def _check_positive(name: str, value: object) -> None:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-def _check_tokens(**values: int) -> None:
+def _check_non_negative(**values: int) -> None:
     for name, value in values.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        if value < 0:
+            raise ValueError(f"{name} must be non-negative, got {value}")
+
+
+# --------------------------------------------------------------------------------- parameters
+
+
+def expert_parameters(hidden: int, intermediate: int) -> int:
+    """Weights in one SwiGLU expert: w1 and w3 map hidden → intermediate, w2 maps back."""
+    _check_non_negative(hidden=hidden, intermediate=intermediate)
+    return 3 * hidden * intermediate
+
+
+def attention_weights(arch: Architecture, kind: str) -> int:
+    """The matrix weights one token is multiplied by in one attention layer of ``kind``.
+
+    - L (lightning): fused q/k/v (3·d·w), output gate (d·w), output (w·d), with w = H·d_h;
+    - S (softmax): q (d·w), k and v (d·kv·d_h each), output (w·d);
+    - M (MLA): query down and up projections (or one plain one), the joint key/value down
+      projection with the RoPE key (d·(c + d_rope)), the key/value up projection
+      (c·H·(d_nope + d_v); the absorbed form multiplies the same matrix into the query and the
+      output instead), and the output (H·d_v·d).
+    """
+    d = arch.hidden_size
+    if kind == "L":
+        width = arch.num_heads * arch.head_dim
+        return 3 * d * width + d * width + width * d
+    if kind == "S":
+        width = arch.num_heads * arch.head_dim
+        kv_width = arch.num_kv_heads * arch.head_dim
+        return d * width + 2 * d * kv_width + width * d
+    if kind == "M":
+        heads, qk = arch.num_heads, arch.qk_nope_dim + arch.qk_rope_dim
+        if arch.q_lora_rank:
+            query = d * arch.q_lora_rank + arch.q_lora_rank * heads * qk
+        else:
+            query = d * heads * qk
+        latent = d * (arch.kv_lora_rank + arch.qk_rope_dim)
+        expand = arch.kv_lora_rank * heads * (arch.qk_nope_dim + arch.v_head_dim)
+        return query + latent + expand + heads * arch.v_head_dim * d
+    raise ValueError(f"kind must be one of {sorted(ATTENTION_KINDS)}, got {kind!r}")
+
+
+def attention_parameters(config: MiniMoEConfig, layer_type: str) -> int:
+    """Weights of one attention sublayer, ``"lightning"`` or ``"softmax"``, of ``config``:
+    :func:`attention_weights`, plus, for lightning, the RMSNorm over all heads."""
+    letters = {"lightning": "L", "softmax": "S"}
+    if layer_type not in letters:
+        raise ValueError(f"layer_type must be 'lightning' or 'softmax', got {layer_type!r}")
+    norm = config.attention_width if layer_type == "lightning" else 0
+    return attention_weights(Architecture.from_config(config), letters[layer_type]) + norm
+
+
+def parameter_counts(config: MiniMoEConfig) -> tuple[int, int]:
+    """(total, active) parameters of a model built from ``config``.
+
+    "Active" follows MiniMax's convention (456B total, 45.9B active for M1): the parameters one
+    token uses, *excluding* the embedding and the LM head, with k of the E experts per layer.
+    """
+    hidden = config.hidden_size
+    expert = expert_parameters(hidden, config.expert_hidden)
+    embedding = config.vocab_size * hidden * (1 if config.tie_embeddings else 2)
+    router = hidden * config.num_experts
+    norms = 2 * hidden  # input_layernorm and post_attention_layernorm
+    total = embedding + hidden  # + the final norm
+    active = hidden
+    for layer_type in config.layer_types:
+        shared = attention_parameters(config, layer_type) + router + norms
+        total += shared + config.num_experts * expert
+        active += shared + config.top_k * expert
+    return total, active
 
 
 # ------------------------------------------------------------------------ paper-scale shapes
@@ -332,7 +412,7 @@ def attention_flops(heads: int, qk_dim: int, v_dim: int, pairs: int) -> int:
     n(n+1)/2; for a full n×n score matrix, n². MLA uses it with its own dims (see the module
     docstring); grouped-query heads change nothing here (every query head scores every key).
     """
-    _check_tokens(heads=heads, qk_dim=qk_dim, v_dim=v_dim, pairs=pairs)
+    _check_non_negative(heads=heads, qk_dim=qk_dim, v_dim=v_dim, pairs=pairs)
     return 2 * heads * (qk_dim + v_dim) * pairs
 
 
@@ -340,7 +420,7 @@ def lightning_decode_flops(heads: int, head_dim: int) -> int:
     """One lightning decode step: 4·H·d² (the update S ← λS + kᵀv, 2·d² per head, counting
     the rank-one product as a matrix product, and the read-out qS, 2·d² per head). The decay
     λS is elementwise and not counted. Independent of the context length."""
-    _check_tokens(heads=heads, head_dim=head_dim)
+    _check_non_negative(heads=heads, head_dim=head_dim)
     return 4 * heads * head_dim * head_dim
 
 
@@ -356,7 +436,7 @@ def lightning_prefill_flops(
     also scans block states with one (m×m) product per run of m blocks; that is how it replaces
     a sequential loop, not work the algorithm needs, and is left out.
     """
-    _check_tokens(heads=heads, head_dim=head_dim, n=n)
+    _check_non_negative(heads=heads, head_dim=head_dim, n=n)
     _check_positive("block_size", block_size)
     whole, tail = divmod(n, block_size)
     lengths = [block_size] * whole + ([tail] if tail else [])
@@ -365,33 +445,8 @@ def lightning_prefill_flops(
 
 
 def projection_flops_per_token(arch: Architecture, kind: str) -> int:
-    """2 × the weights one token is multiplied by in one attention layer of ``kind``.
-
-    - L (lightning): fused q/k/v (3·d·w), output gate (d·w), output (w·d), with w = H·d_h;
-    - S (softmax): q (d·w), k and v (d·kv·d_h each), output (w·d);
-    - M (MLA): query down and up projections (or one plain one), the joint key/value down
-      projection with the RoPE key (d·(c + d_rope)), the key/value up projection
-      (c·H·(d_nope + d_v); the absorbed form multiplies the same matrix into the query and the
-      output instead), and the output (H·d_v·d).
-    """
-    d = arch.hidden_size
-    if kind == "L":
-        width = arch.num_heads * arch.head_dim
-        return 2 * (3 * d * width + d * width + width * d)
-    if kind == "S":
-        width = arch.num_heads * arch.head_dim
-        kv_width = arch.num_kv_heads * arch.head_dim
-        return 2 * (d * width + 2 * d * kv_width + width * d)
-    if kind == "M":
-        heads, qk = arch.num_heads, arch.qk_nope_dim + arch.qk_rope_dim
-        if arch.q_lora_rank:
-            query = d * arch.q_lora_rank + arch.q_lora_rank * heads * qk
-        else:
-            query = d * heads * qk
-        latent = d * (arch.kv_lora_rank + arch.qk_rope_dim)
-        expand = arch.kv_lora_rank * heads * (arch.qk_nope_dim + arch.v_head_dim)
-        return 2 * (query + latent + expand + heads * arch.v_head_dim * d)
-    raise ValueError(f"kind must be one of {sorted(ATTENTION_KINDS)}, got {kind!r}")
+    """2 × :func:`attention_weights`: the linear maps of one attention layer, for one token."""
+    return 2 * attention_weights(arch, kind)
 
 
 def ffn_flops_per_token(arch: Architecture, layer: int) -> int:
@@ -402,9 +457,9 @@ def ffn_flops_per_token(arch: Architecture, layer: int) -> int:
     """
     d = arch.hidden_size
     if layer < arch.dense_layers:
-        return 6 * d * arch.dense_hidden
+        return 2 * expert_parameters(d, arch.dense_hidden)
     experts = arch.top_k + arch.shared_experts
-    return 2 * d * arch.num_experts + experts * 6 * d * arch.expert_hidden
+    return 2 * d * arch.num_experts + experts * 2 * expert_parameters(d, arch.expert_hidden)
 
 
 def _mla_dims(arch: Architecture) -> tuple[int, int]:
@@ -443,7 +498,7 @@ def decode_flops(arch: Architecture, context: int) -> FlopCount:
     :func:`lightning_decode_flops` whatever the context. Plus the token's projections,
     feed-forward and LM head (:class:`FlopCount` has the parts).
     """
-    _check_tokens(context=context)
+    _check_non_negative(context=context)
     lightning = lightning_decode_flops(arch.num_heads, arch.head_dim) if arch.count("L") else 0
     attention = _attention(arch, context + 1, lightning)
     return _per_token(arch) + FlopCount(attention=attention)
@@ -455,7 +510,7 @@ def prefill_flops(arch: Architecture, n: int, causal: bool = True) -> FlopCount:
     Softmax and MLA layers score n(n+1)/2 (query, key) pairs when ``causal``, n² otherwise;
     lightning layers run :func:`lightning_prefill_flops` with the architecture's block size.
     """
-    _check_tokens(n=n)
+    _check_non_negative(n=n)
     pairs = n * (n + 1) // 2 if causal else n * n
     lightning = 0
     if arch.count("L"):
@@ -468,12 +523,12 @@ def prefill_flops(arch: Architecture, n: int, causal: bool = True) -> FlopCount:
 def generation_flops(arch: Architecture, new_tokens: int, prompt: int = 1) -> FlopCount:
     """Cumulative FLOPs to generate ``new_tokens`` after a prompt of ``prompt`` tokens.
 
-    Exactly what :func:`minimoe.generate.generate` runs: one prefill of the prompt (whose last
+    Exactly what :func:`minimoe.generation.generate` runs: one prefill of the prompt (whose last
     logits give the first new token), then new_tokens − 1 decode steps at contexts prompt,
     prompt + 1, …, prompt + new_tokens − 2. Causal prefill. Summed in closed form: a decode
     step's cost is a + b·context.
     """
-    _check_tokens(new_tokens=new_tokens)
+    _check_non_negative(new_tokens=new_tokens)
     _check_positive("prompt", prompt)
     if new_tokens == 0:
         return FlopCount()
@@ -488,10 +543,39 @@ def generation_flops(arch: Architecture, new_tokens: int, prompt: int = 1) -> Fl
 # ---------------------------------------------------------------------------- cache memory
 
 
+def kv_cache_bytes(
+    num_layers: int, kv_heads: int, head_dim: int, n: int, bytes_per_value: int = 2
+) -> int:
+    """Bytes of the key/value cache of ``num_layers`` softmax layers after n tokens (one sequence).
+
+    Every layer keeps one key and one value vector of head_dim numbers per key/value head per
+    token: 2 · layers · kv_heads · head_dim · n values. bytes_per_value is 2 for bfloat16.
+    """
+    _check_non_negative(
+        num_layers=num_layers,
+        kv_heads=kv_heads,
+        head_dim=head_dim,
+        n=n,
+        bytes_per_value=bytes_per_value,
+    )
+    return 2 * num_layers * kv_heads * head_dim * n * bytes_per_value
+
+
+def lightning_state_bytes(
+    num_layers: int, heads: int, head_dim: int, bytes_per_value: int = STATE_BYTES
+) -> int:
+    """Bytes of the states of ``num_layers`` lightning layers (one sequence): heads · d · d values
+    per layer, whatever the number of tokens. M1 keeps them in float32 (4 bytes)."""
+    _check_non_negative(
+        num_layers=num_layers, heads=heads, head_dim=head_dim, bytes_per_value=bytes_per_value
+    )
+    return num_layers * heads * head_dim * head_dim * bytes_per_value
+
+
 def latent_cache_bytes(num_layers: int, latent_dim: int, n: int, bytes_per_value: int = 2) -> int:
     """Bytes of an MLA latent cache after n tokens (one sequence): latent_dim values per token
     per layer (DeepSeek-R1: the 512-wide latent plus the 64-wide RoPE key, 576)."""
-    _check_tokens(
+    _check_non_negative(
         num_layers=num_layers, latent_dim=latent_dim, n=n, bytes_per_value=bytes_per_value
     )
     return num_layers * latent_dim * n * bytes_per_value
@@ -531,7 +615,7 @@ def cache_bytes(
     ``state_bytes`` per value (:func:`lightning_state_bytes`). ``bytes_per_value`` is the
     model's dtype: 2 for bfloat16, 4 for float32.
     """
-    _check_tokens(tokens=tokens, batch=batch)
+    _check_non_negative(tokens=tokens, batch=batch)
     kv = kv_cache_bytes(arch.count("S"), arch.num_kv_heads, arch.head_dim, tokens, bytes_per_value)
     latent = 0
     mla_layers = arch.count("M")
@@ -543,6 +627,22 @@ def cache_bytes(
         kv += mla_layers * per_token * tokens * bytes_per_value
     state = lightning_state_bytes(arch.count("L"), arch.num_heads, arch.head_dim, state_bytes)
     return CacheSize(kv=batch * kv, latent=batch * latent, state=batch * state)
+
+
+def hybrid_cache_bytes(
+    config: MiniMoEConfig, seq_len: int, batch: int = 1, bytes_per_value: int = 4
+) -> int:
+    """Memory of a :class:`~minimoe.model.HybridCache` after ``seq_len`` tokens of ``batch``
+    sequences: :func:`cache_bytes` of the config's architecture.
+
+    - each lightning layer: one state per head, (batch, heads, head_dim, head_dim), in float32
+      whatever the length;
+    - each softmax layer: keys and values of every token, 2 × (batch, kv_heads, seq_len,
+      head_dim), at ``bytes_per_value`` bytes each (the model's dtype: 4 for float32, 2 for
+      bfloat16).
+    """
+    arch = Architecture.from_config(config)
+    return cache_bytes(arch, seq_len, batch, bytes_per_value).total
 
 
 # ------------------------------------------------------------------------ measured counts

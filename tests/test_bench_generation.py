@@ -110,6 +110,7 @@ def test_step_clock_times_decode_steps_only():
     assert len(clock.stamps) == 5
 
 
+@pytest.mark.slow
 def test_smoke_run_has_every_measurement(smoke_rows):
     measures = {row.get("measure") for row in smoke_rows}
     assert {"prefill", "decode", "rollout", "crossover"} <= measures
@@ -131,6 +132,7 @@ def test_smoke_run_has_every_measurement(smoke_rows):
     assert any("constant" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_smoke_run_plots_four_labelled_log_log_panels(smoke_rows):
     figure = plot_generation(smoke_rows)
     axes = figure.axes
@@ -156,6 +158,7 @@ def test_cpu_clock_needs_one_thread():
         bench_generation(SMOKE_PLAN, Timing(cpu_clock=True), threads=2)
 
 
+@pytest.mark.slow
 def test_the_bench_generation_command(tmp_path, capsys):
     from minimoe.cli import main
 

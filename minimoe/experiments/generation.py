@@ -14,7 +14,7 @@ Measured, each in its own function:
 - :func:`measure_decode`: one decode step at context t, from a cache of t tokens (random keys,
   values and states: a step's cost does not depend on their values), and the bytes that step's
   cache holds (``HybridCache.nbytes()``) against :func:`minimoe.flops.cache_bytes`;
-- :func:`measure_rollout`: a whole sampled answer with :func:`minimoe.generate.generate`, the
+- :func:`measure_rollout`: a whole sampled answer with :func:`minimoe.generation.generate`, the
   way RL rolls out, its wall time and tokens per second;
 - :func:`measure_hf_decode`: decode speed inside minimoe's ``generate`` and inside
   transformers' ``generate`` for the same weights (a random ``MiniMaxForCausalLM`` converted
@@ -42,10 +42,10 @@ from typing import Any
 import torch
 
 from minimoe.attention import KVCache
-from minimoe.bench import time_call
 from minimoe.config import MiniMoEConfig
+from minimoe.experiments.scaling import time_call
 from minimoe.flops import Architecture, cache_bytes, decode_flops, prefill_flops
-from minimoe.generate import generate
+from minimoe.generation import generate
 from minimoe.model import HybridCache, MiniMoE
 
 Row = dict[str, Any]
@@ -585,15 +585,17 @@ def summarize_generation(rows: Sequence[Row]) -> list[str]:
         )
         lightning = {row["cache_bytes"] for row in decode if row["model"] == "all-lightning"}
         if lightning:
+            constant = "constant" if len(lightning) == 1 else "NOT constant"
             lines.append(
-                f"all-lightning cache over contexts {contexts[0]:,}..{high:,}: "
-                f"{'constant' if len(lightning) == 1 else 'NOT constant'} at {min(lightning):,} bytes"
+                f"all-lightning cache over contexts {contexts[0]:,}..{high:,}: {constant} at "
+                f"{min(lightning):,} bytes"
             )
     for row in rows:
         if row.get("measure") == "hf_decode" and row.get("impl") == "minimoe":
             lines.append(
-                f"decode at context {row['context']:,}: minimoe {row['tokens_per_s']:.1f} tokens/s, "
-                f"{row['speed_vs_transformers']:.2f}x transformers' generate on the same weights"
+                f"decode at context {row['context']:,}: minimoe {row['tokens_per_s']:.1f} "
+                f"tokens/s, {row['speed_vs_transformers']:.2f}x transformers' generate on the "
+                "same weights"
             )
     for row in rows:
         if row.get("measure") == "crossover":
@@ -603,7 +605,8 @@ def summarize_generation(rows: Sequence[Row]) -> list[str]:
                 else f"not within {row['contexts']}"
             )
             lines.append(
-                f"width {row['width']}: attention overtakes the rest of an all-softmax decode step {where}"
+                f"width {row['width']}: attention overtakes the rest of an all-softmax decode "
+                f"step {where}"
             )
     rollouts = [row for row in rows if row.get("measure") == "rollout" and "time_s" in row]
     for row in rollouts:
@@ -626,7 +629,7 @@ def plot_generation(rows: Sequence[Row]):
     length. Returns the matplotlib figure."""
     import matplotlib.pyplot as plt
 
-    from minimoe.scaling import Scaling, plot_scaling
+    from minimoe.experiments.scaling import Scaling, plot_scaling
 
     def runs(measure: str, x: str, memory: bool = False) -> list[Scaling]:
         out = []
