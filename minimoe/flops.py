@@ -53,7 +53,8 @@ those (scores over 128 + 64 = 192 dims, values of 128); *absorbed* folds the exp
 into the query and the output, caches only the latent, and attends over it (scores over
 512 + 64 = 576 dims, values of 512). The weights each new token uses are the same; per token of
 context the absorbed form does 1088/320 = 3.4 times the attention FLOPs of the naive one, in
-exchange for a cache 35.6 times smaller. :attr:`Architecture.mla_form` chooses.
+exchange for a cache 71 times smaller (576 values per token and layer instead of
+128 · (192 + 128) = 40,960). :attr:`Architecture.mla_form` chooses.
 
 A softmax layer's decode step costs 2·H·(d_qk + d_v)·(t + 1) in attention, growing with the
 context t; a lightning layer's costs 4·H·d² (update and read-out of its d×d state per head),
@@ -109,8 +110,9 @@ class Architecture:
         dense_layers, dense_hidden: the first ``dense_layers`` layers have one dense SwiGLU
             feed-forward of width ``dense_hidden`` instead of a Mixture of Experts.
         block_size: B, the lightning prefill tile.
-        tie_embeddings: whether the LM head shares the embedding matrix (FLOPs are the same;
-            kept for parameter counts).
+
+    The LM head costs the same whether or not it shares the embedding matrix, so sharing is not
+    described.
     """
 
     name: str
@@ -134,12 +136,11 @@ class Architecture:
     dense_layers: int = 0
     dense_hidden: int = 0
     block_size: int = 256
-    tie_embeddings: bool = False
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "hidden_size", "num_layers", "num_heads", "block_size"):
             _check_positive(name, getattr(self, name))
-        for name in ("num_experts", "top_k", "expert_hidden"):
+        for name in ("num_experts", "top_k", "expert_hidden"):  # every model here is a MoE
             _check_positive(name, getattr(self, name))
         for name in (
             "head_dim",
@@ -203,7 +204,6 @@ class Architecture:
             top_k=config.top_k,
             expert_hidden=config.expert_hidden,
             block_size=config.block_size,
-            tie_embeddings=config.tie_embeddings,
         )
 
     def replace(self, **changes: Any) -> Architecture:
@@ -332,7 +332,6 @@ DEEPSEEK_R1 = Architecture(
     shared_experts=1,  # n_shared_experts
     dense_layers=3,  # n_dense_layers
     dense_hidden=18432,  # inter_dim
-    tie_embeddings=False,  # README_WEIGHTS: 0.9B embedding and 0.9B output head, separate
 )
 
 # Qwen3-235B-A22B. SECONDARY: Qwen's own config was not read. 94 layers, 64 query / 4 key-value
@@ -354,7 +353,6 @@ QWEN3_235B = Architecture(
     num_experts=128,  # secondary (blog table)
     top_k=8,  # secondary (blog table)
     expert_hidden=1536,  # secondary (training script)
-    tie_embeddings=False,  # secondary (training script)
 )
 
 ARCHITECTURES: dict[str, Architecture] = {"m1": MINIMAX_M1, "r1": DEEPSEEK_R1, "qwen3": QWEN3_235B}

@@ -23,7 +23,7 @@ Measured, each in its own function:
   twice what it costs at the shortest context, i.e. where attention's share of the step
   overtakes everything else (projections, experts, the LM head and Python's overhead);
 - :func:`top_ops`: where the time of a call goes, operator by operator (to see *why* one
-  implementation is slower).
+  implementation is slower than the other).
 
 Every row of :func:`bench_generation` is a plain dict, for :func:`minimoe.bench.print_table` and
 JSON; :func:`plot_generation` draws them on log-log axes with fitted slopes;
@@ -33,6 +33,7 @@ a shared machine; say so when quoting them.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -107,11 +108,17 @@ def synthetic_cache(model: MiniMoE, context: int, seed: int = 0) -> HybridCache:
 
 @dataclass(frozen=True)
 class Timing:
-    """How to time: a clock, repeats, and the name the rows record."""
+    """How to time: a clock, repeats, and the name the rows record.
+
+    A call that takes longer than ``single_call_s`` the first time is timed by that call alone
+    (its own warm-up is negligible next to it); shorter ones get
+    :func:`~minimoe.experiments.scaling.time_call`'s median of ``repeats`` after a warm-up.
+    """
 
     repeats: int = 3
     cpu_clock: bool = False
     min_total_s: float = 0.5
+    single_call_s: float = 2.0
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -122,9 +129,16 @@ class Timing:
         return "cpu" if self.cpu_clock else "wall"
 
     def seconds(self, fn: Callable[[], object]) -> float:
-        """Median seconds of fn() (see :func:`minimoe.bench.time_call`), without autograd."""
+        """Seconds of one call of fn(), without autograd (see the class docstring)."""
         with torch.no_grad():
-            return time_call(fn, self.repeats, clock=self.clock, min_total_s=self.min_total_s)
+            start = self.clock()
+            fn()
+            first = self.clock() - start
+            if first > self.single_call_s:
+                return first
+            return time_call(
+                fn, self.repeats, warmup=0, clock=self.clock, min_total_s=self.min_total_s
+            )
 
 
 def measure_prefill(model: MiniMoE, name: str, n: int, timing: Timing) -> Row:
@@ -295,50 +309,77 @@ def measure_hf_decode(
     hf_model, model: MiniMoE, context: int, timing: Timing, new_tokens: int = 33
 ) -> list[Row]:
     """Decode speed at ``context`` inside transformers' ``generate`` and minimoe's ``generate``,
-    greedy, for the same weights: a prompt of ``context`` random tokens, then ``new_tokens``;
-    the time from the first decode step's start to the last one's (each implementation's
-    sampling and bookkeeping included, prefill excluded), best of ``timing.repeats`` runs.
+    greedy, for the same weights, and where a decode step's time goes in each.
+
+    One run each: a prompt of ``context`` random tokens, then ``new_tokens``; timed from the
+    first decode step's start to the last one's (sampling and bookkeeping included, the
+    prefill not), a mean over new_tokens − 2 steps. Then one more decode step on the cache
+    each run ended with, under torch's profiler (:func:`top_ops`).
 
     transformers' MiniMax cache reports a length of 0 when layer 0 is a lightning layer, so its
     RoPE positions restart and its tokens differ from minimoe's after the first; every step
     still attends to the whole cache, so the work per step is the same.
     """
     ids = torch.randint(0, model.config.vocab_size, (1, context))
+    caches: list[object] = []
+    keep_cache = model.register_forward_hook(lambda _m, _a, out: caches.append(out.cache))
 
-    def run_hf() -> None:
-        hf_model.generate(
+    def run_hf() -> object:
+        out = hf_model.generate(
             ids,
             max_new_tokens=new_tokens,
             min_new_tokens=new_tokens,
             do_sample=False,
             pad_token_id=0,
+            return_dict_in_generate=True,
         )
+        return out.cache
 
-    def run_ours() -> None:
+    def run_ours() -> object:
         generate(model, ids, max_new_tokens=new_tokens, temperature=0)
+        return caches[-1]
 
+    token = torch.zeros(1, 1, dtype=torch.long)
+    position = torch.tensor([[context + new_tokens - 1]])
+    steps = {
+        "transformers": lambda cache: hf_model(token, cache=cache, position_ids=position),
+        "minimoe": lambda cache: model(token, cache=cache),
+    }
     rows = []
-    for impl, module, run in (("transformers", hf_model, run_hf), ("minimoe", model, run_ours)):
-        per_step = []
-        for _ in range(timing.repeats):
+    try:
+        for impl, module, run in (("transformers", hf_model, run_hf), ("minimoe", model, run_ours)):
             stamps = _StepClock(module, timing.clock)
             try:
                 with torch.no_grad():
-                    run()
+                    cache = run()
             finally:
                 stamps.close()
-            per_step.append(stamps.seconds_per_step())
-        seconds = min(per_step)
-        rows.append(
-            {
-                "measure": "hf_decode",
-                "impl": impl,
-                "context": context,
-                "time_s": seconds,
-                "tokens_per_s": 1 / seconds,
-            }
-        )
-    rows[1]["speed_vs_transformers"] = rows[0]["time_s"] / rows[1]["time_s"]
+            seconds = stamps.seconds_per_step()
+            rows.append(
+                {
+                    "measure": "hf_decode",
+                    "impl": impl,
+                    "context": context,
+                    "time_s": seconds,
+                    "tokens_per_s": 1 / seconds,
+                }
+            )
+            for op, share in top_ops(functools.partial(steps[impl], cache)):
+                rows.append(
+                    {
+                        "measure": "profile",
+                        "impl": impl,
+                        "context": context,
+                        "op": op,
+                        "share": share,
+                    }
+                )
+            caches.clear()
+    finally:
+        keep_cache.remove()
+    ours = next(row for row in rows if row["measure"] == "hf_decode" and row["impl"] == "minimoe")
+    theirs = next(row for row in rows if row["measure"] == "hf_decode" and row["impl"] != "minimoe")
+    ours["speed_vs_transformers"] = theirs["time_s"] / ours["time_s"]
     return rows
 
 
@@ -493,8 +534,6 @@ def _bench(plan: GenerationPlan, timing: Timing, progress: bool) -> list[Row]:
         hf_model, ours = twins
         for context in _bar(plan.hf_contexts, "vs transformers", progress):
             rows.extend(measure_hf_decode(hf_model, ours, context, timing))
-        longest = max(plan.hf_contexts)
-        rows.extend(_decode_profiles(hf_model, ours, longest))
         del hf_model, ours
     for width in _bar(plan.crossover_widths, "crossover", progress):
         if width == plan.width:  # measured above
@@ -518,29 +557,6 @@ def _bench(plan: GenerationPlan, timing: Timing, progress: bool) -> list[Row]:
                 "contexts": f"{shortest}..{longest}",
             }
         )
-    return rows
-
-
-def _decode_profiles(hf_model, model: MiniMoE, context: int) -> list[Row]:
-    """Where one decode step's time goes at ``context``, in each implementation (top ops)."""
-    ids = torch.randint(0, model.config.vocab_size, (1, context))
-    with torch.no_grad():
-        ours_cache = model(ids).cache
-        hf_out = hf_model(ids, use_cache=True)
-    token = torch.zeros(1, 1, dtype=torch.long)
-    position = torch.tensor([[context]])
-    calls = {
-        "minimoe": lambda: model(token, cache=ours_cache),
-        "transformers": lambda: hf_model(
-            token, cache=hf_out.cache, position_ids=position, use_cache=True
-        ),
-    }
-    rows = []
-    for impl, call in calls.items():
-        for op, share in top_ops(call):
-            rows.append(
-                {"measure": "profile", "impl": impl, "context": context, "op": op, "share": share}
-            )
     return rows
 
 
