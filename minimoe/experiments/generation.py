@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -404,7 +405,9 @@ def crossover_context(contexts: Sequence[int], seconds: Sequence[float]) -> floa
 def top_ops(fn: Callable[[], object], k: int = 5) -> list[tuple[str, float]]:
     """The k operators with the most self CPU time in one call of fn(), as (name, share of the
     call's total self time), from torch's profiler."""
-    # The plain profiler: Kineto's would print start/stop lines and start slowly.
+    # The plain profiler, which starts at once; without the setting, the C++ side still logs
+    # a "profiler_start/stop" line pair per call.
+    os.environ.setdefault("KINETO_LOG_LEVEL", "6")
     with torch.no_grad(), torch.autograd.profiler.profile(use_kineto=False) as prof:
         fn()
     events = prof.key_averages()
