@@ -48,6 +48,12 @@ _EXPORTS = {
     "get_recipe": "minimoe.recipes",
     "run_recipe": "minimoe.recipes",
     "hybrid_cache_bytes": "minimoe.flops",
+    # licenses (lesson 11)
+    "load_licenses": "minimoe.licenses",
+    "may_ship_product": "minimoe.licenses",
+    "may_release_derivative": "minimoe.licenses",
+    "may_train_on_outputs": "minimoe.licenses",
+    "grants_patent_license": "minimoe.licenses",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -9,6 +9,8 @@ minimoe flops                  M1 vs R1 vs Qwen3 generation FLOPs, and the repor
 minimoe demo                   SFT then CISPO on a tiny hybrid MoE; a table and a plot
 minimoe recipe NAME --out F    train a named recipe (how the shipped checkpoints are made)
 minimoe compare                RL losses side by side over seeds (same SFT start, same budget)
+minimoe licenses               the license table: patents, thresholds, outputs, naming, law, OSI
+minimoe distributed check      expert and data parallelism on N local processes vs one process
 """
 
 from __future__ import annotations
@@ -120,6 +122,27 @@ def flops_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def licenses_cmd(args: argparse.Namespace) -> int:
+    import json
+
+    from minimoe.licenses import format_rows, license_rows, load_licenses, model_rows, to_records
+
+    table = load_licenses()
+    print("Model licenses, clause by clause (education, not legal advice)\n")
+    print(format_rows(license_rows(table)))
+    print("\nWhich model uses which license, from which date\n")
+    print(format_rows(model_rows(table)))
+    if args.json:
+        if not args.json.parent.is_dir():
+            raise FileNotFoundError(
+                f"--json {args.json}: folder {args.json.parent} does not exist; create it first"
+            )
+        text = json.dumps(to_records(table), indent=1, ensure_ascii=False)
+        args.json.write_text(text + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
 def _smoke(args: argparse.Namespace) -> None:
     if args.smoke:
         import os
@@ -152,6 +175,7 @@ def compare_cmd(args: argparse.Namespace) -> int:
     import json
 
     from minimoe.recipes import compare_losses, get_recipe, summarize_over_seeds
+    from minimoe.train.evaluate import EVAL_SAMPLES
 
     _smoke(args)
     rows = compare_losses(
@@ -164,10 +188,25 @@ def compare_cmd(args: argparse.Namespace) -> int:
     for loss, stats in summary.items():
         print(f"{loss:<8}" + "".join(f"{m:>14.3f} ± {s:<5.3f}" for m, s in stats.values()))
     print(f"(mean ± standard deviation over seeds {', '.join(map(str, args.seeds))})")
+    errors = [r[key] for r in rows for key in ("sft_sampled_se", "rl_sampled_se")]
+    print(
+        f"T=1 accuracies average {EVAL_SAMPLES} answers per held-out problem; the standard error "
+        f"of one run's is at most {max(errors):.3f}"
+    )
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "runs": rows}, indent=1))
         print(f"wrote {args.json}")
     return 0
+
+
+def distributed_cmd(args: argparse.Namespace) -> int:
+    from minimoe.distributed import DistributedRunError, check
+
+    try:
+        return check.main(args.world_size)
+    except DistributedRunError as err:
+        print(f"minimoe distributed check: {err}", file=sys.stderr)
+        return 1
 
 
 def _int_list(text: str) -> list[int]:
@@ -303,6 +342,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--smoke", action="store_true", help="toy sizes: finishes in seconds")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=compare_cmd)
+
+    p = sub.add_parser(
+        "licenses", help="the license table: patents, user thresholds, outputs, naming, OSI"
+    )
+    p.add_argument(
+        "--json", type=Path, default=None, metavar="PATH", help="also write the full table as JSON"
+    )
+    p.set_defaults(func=licenses_cmd)
+
+    p = sub.add_parser("distributed", help="expert and data parallelism on torch.distributed")
+    p.add_argument("action", choices=["check"], help="check: N local processes vs one process")
+    p.add_argument(
+        "--world-size", type=_positive_int, default=2, help="processes to spawn (default 2)"
+    )
+    p.set_defaults(func=distributed_cmd)
     return parser
 
 
