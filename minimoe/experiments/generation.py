@@ -580,6 +580,12 @@ def _ratio(rows: Sequence[Row], model: str, low: int, high: int) -> float | None
 def summarize_generation(rows: Sequence[Row]) -> list[str]:
     """The headline numbers of a :func:`bench_generation` run, as sentences."""
     lines = []
+    timed = next((row for row in rows if "clock" in row), None)
+    if timed is not None:
+        lines.append(
+            f"{timed['clock']} clock, {timed['threads']} torch thread(s), width {timed['width']}: "
+            "on a shared machine every time is an upper bound"
+        )
     decode = [row for row in rows if row.get("measure") == "decode"]
     contexts = sorted({row["context"] for row in decode})
     if decode:
