@@ -21,7 +21,7 @@ from minimoe.model import MiniMoE, count_parameters
 from minimoe.rl.trainer import RLConfig, train_rl
 from minimoe.smoke import pick
 from minimoe.tasks import TOKENIZER, Problem, make_dataset
-from minimoe.train import SFTConfig, evaluate, train_sft
+from minimoe.train import EVAL_SAMPLES, SFTConfig, held_out_accuracy, train_sft
 
 SHIPPED = Path(__file__).resolve().parent / "checkpoints"
 
@@ -112,18 +112,18 @@ class RunResult:
     model: MiniMoE
     sft_history: list[dict]
     rl_history: list[dict]
-    accuracy: dict[str, float]  # e.g. {"sft_greedy": …, "sft_sampled": …, "rl_greedy": …}
+    accuracy: dict[str, float]  # e.g. {"sft_greedy": …, "sft_sampled": …, "sft_sampled_se": …}
     seconds: dict[str, float]
 
 
 def accuracies(
     model: MiniMoE, problems: list[Problem], prefix: str, seed: int = 0
 ) -> dict[str, float]:
-    """Held-out accuracy greedy and at temperature 1 (the RL sampling temperature)."""
-    return {
-        f"{prefix}_greedy": evaluate(model, problems, temperature=0.0).accuracy,
-        f"{prefix}_sampled": evaluate(model, problems, temperature=1.0, seed=seed).accuracy,
-    }
+    """Held-out accuracy greedy (``{prefix}_greedy``) and at temperature 1, the RL sampling
+    temperature, averaged over ``EVAL_SAMPLES`` answers per problem (``{prefix}_sampled``, with
+    its standard error ``{prefix}_sampled_se``): :func:`minimoe.train.held_out_accuracy`."""
+    result = held_out_accuracy(model, problems, temperature=1.0, seed=seed)
+    return {f"{prefix}_{key}": value for key, value in result.items()}
 
 
 def run_recipe(
@@ -156,11 +156,20 @@ def run_recipe(
     return RunResult(model, sft_history, rl_history, accuracy, seconds)
 
 
+def _standard_error_cell(accuracy: dict[str, float], name: str) -> str:
+    """``name``'s standard error for the card; greedy decoding is deterministic, so it has none."""
+    return f"{accuracy[name + '_se']:.3f}" if name + "_se" in accuracy else "(deterministic)"
+
+
 def model_card(recipe: Recipe, accuracy: dict[str, float], seconds: dict[str, float]) -> str:
     """A short model card for a checkpoint made by ``recipe``."""
     config = recipe.model_config()
     total, active = count_parameters(config)
-    rows = "\n".join(f"| {name} | {value:.3f} |" for name, value in accuracy.items())
+    rows = "\n".join(
+        f"| {name} | {value:.3f} | {_standard_error_cell(accuracy, name)} |"
+        for name, value in accuracy.items()
+        if not name.endswith("_se")
+    )
     timing = ", ".join(f"{stage} {value:.0f} s" for stage, value in seconds.items())
     rl = f"then {recipe.rl.loss.upper()} for {recipe.rl.steps} steps" if recipe.rl else "no RL"
     return f"""# {recipe.name}
@@ -174,10 +183,12 @@ def model_card(recipe: Recipe, accuracy: dict[str, float], seconds: dict[str, fl
   problems (difficulty {recipe.difficulty}), {rl}; seed {recipe.seed}; {timing} on the CPU that made it.
 - **Reproduce:** `minimoe recipe {recipe.name} --seed {recipe.seed} --out {recipe.name}.safetensors`
 - **Evaluation:** verified accuracy on {recipe.eval_size} held-out problems (the eval split never
-  shares a prompt with training); "greedy" is temperature 0, "sampled" is temperature 1.
+  shares a prompt with training); "greedy" is temperature 0, "sampled" is temperature 1 averaged
+  over {EVAL_SAMPLES} answers per problem; its standard error bounds how far it moves when the
+  answers are re-sampled.
 
-| metric | held-out accuracy |
-|---|---|
+| metric | held-out accuracy | standard error |
+|---|---|---|
 {rows}
 
 - **Intended use:** teaching. It sorts digit strings in the course's task format and nothing else.
