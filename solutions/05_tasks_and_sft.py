@@ -444,15 +444,16 @@ if not is_smoke():
 # How much SFT does RL need? Train shorter warm starts and watch pass@1 and pass@8. Start from
 #
 #     import dataclasses
-#     short = dataclasses.replace(recipe.sft, steps=40)
+#     short = dataclasses.replace(recipe.sft, steps=60)
 #     torch.manual_seed(recipe.seed)
 #     warm = MiniMoE(recipe.model_config())
 #     train_sft(warm, train, short)
 #     print(evaluate(warm, held_out, temperature=1.0, samples=8).pass_at)
 #
-# and try 20, 40 and 70 steps. At which length do most problems have a mix of right and wrong
-# samples, which is what group-relative RL learns from (lesson 06)? What happens to greedy
-# accuracy in the meantime?
+# and try 40, 60 and 80 steps (the schedule shortens with them). Below some length no sample at
+# all is right, and RL would have no signal; at which length do most problems have a mix of
+# right and wrong samples, which is what group-relative RL learns from (lesson 06)? What
+# happens to greedy accuracy in the meantime?
 #
 # ## Check your understanding
 #
