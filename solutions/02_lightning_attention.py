@@ -258,8 +258,8 @@ assert 50 < spans[78][0] < 70 and 13_000 < spans[78][1] < 15_000
 # The first layer's heads span from under one token to about 180 tokens, while the last
 # lightning layer's heads span from about 60 to about 14,000 tokens (the cell asserts these
 # spans, which follow from the formula alone). Early layers look locally; late layers keep
-# nearly everything. The M1 report says the same in words: the
-# earlier layers, with their faster decay, focus on local information [4].
+# nearly everything. The M1 report says the same in words: the earlier layers, with their
+# faster decay, focus on local information [4].
 #
 # ## 4. The blockwise form: lightning attention
 #
@@ -313,6 +313,11 @@ def lightning_block(q_b, k_b, v_b, slopes, state):
 lightning_block = check("02.lightning_block", lightning_block)
 
 # %% [markdown]
+# Counting steps gives w_in(i, j) = λ^(i−j), w_read(i) = λ^(i+1) (row i comes i + 1 steps after
+# the state's last token), w_fade = λ^B and w_key(j) = λ^(B−1−j) (key j has B − 1 − j steps to
+# go to the block's last token). M1's code precomputes exactly these four as its diagonal,
+# query, block and key decays [5].
+#
 # A whole sequence is a loop over blocks that hands the state from one to the next. The last
 # block may be shorter; its decays use its own length. minimoe's reference version of this loop
 # is `lightning_attention_blockwise` in `minimoe/attention/lightning.py`: the same three steps
