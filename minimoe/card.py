@@ -26,7 +26,7 @@ import dataclasses
 import difflib
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,34 +165,33 @@ class TrainingRun:
             return kind
         return next(f"{kind}{n}" for n in range(2, len(used) + 2) if f"{kind}{n}" not in used)
 
+    def _timed(self, kind: str, description: str, stage: Callable[[], list[dict]]) -> list[dict]:
+        start = time.perf_counter()
+        history = stage()
+        seconds = time.perf_counter() - start
+        self.stages.append(Stage(self._stage_name(kind), description, seconds))
+        return history
+
     def sft(
         self, model: nn.Module, train: Sequence[Problem], config: SFTConfig, **kwargs: Any
     ) -> list[dict]:
         """:func:`minimoe.train.train_sft`, timed and recorded; returns its history."""
-        start = time.perf_counter()
-        history = train_sft(model, train, config, **kwargs)
-        seconds = time.perf_counter() - start
         description = (
             f"SFT for {config.steps} steps on {len(train):,} problems "
             f"(batch {config.batch_size}, peak learning rate {config.lr:g})"
         )
-        self.stages.append(Stage(self._stage_name("sft"), description, seconds))
-        return history
+        return self._timed("sft", description, lambda: train_sft(model, train, config, **kwargs))
 
     def rl(
         self, model: nn.Module, train: Sequence[Problem], config: RLConfig, **kwargs: Any
     ) -> list[dict]:
         """:func:`minimoe.rl.trainer.train_rl`, timed and recorded; returns its history."""
-        start = time.perf_counter()
-        history = train_rl(model, train, config, **kwargs)
-        seconds = time.perf_counter() - start
         description = (
             f"{config.loss.upper()} for {config.steps} steps ({config.prompts_per_step} prompts × "
             f"{config.group_size} answers, {config.updates_per_batch} updates per batch, "
             f"learning rate {config.lr:g})"
         )
-        self.stages.append(Stage(self._stage_name("rl"), description, seconds))
-        return history
+        return self._timed("rl", description, lambda: train_rl(model, train, config, **kwargs))
 
     def evaluate(
         self,

@@ -5,8 +5,9 @@ choices (layer schedule, depth, width, experts, top-k) by :func:`design_config`,
 :data:`LIMITS`. Its parameters and its cache come from :mod:`minimoe.flops`. Its training time is
 estimated from a measurement: :func:`measure_stage_times` times one unit of each stage of a
 :class:`Plan` (an SFT step, an RL step, one evaluated answer) for a reference model on this
-CPU, and :func:`estimate_seconds` scales those times by the ratio of the design's FLOPs per
-token to the reference's (:func:`flops_per_token`). :func:`check_design` refuses a design whose
+CPU, and :func:`estimate_seconds` scales those times by the ratio of the design's forward FLOPs
+per token to the reference's (:func:`flops_per_token`, from :func:`minimoe.flops.prefill_flops`
+at the length of the training sequences). :func:`check_design` refuses a design whose
 estimate exceeds the plan's budget and says by how much.
 
 The estimate is first order. At these sizes part of a step's time is fixed cost (Python, one
@@ -24,10 +25,10 @@ from dataclasses import dataclass, replace
 from torch import nn
 
 from minimoe.config import MiniMoEConfig
-from minimoe.flops import hybrid_cache_bytes, parameter_counts
+from minimoe.flops import Architecture, hybrid_cache_bytes, parameter_counts, prefill_flops
 from minimoe.rl.trainer import RLConfig, train_rl
 from minimoe.tasks import TOKENIZER, Problem
-from minimoe.train import SFTConfig, evaluate, train_sft
+from minimoe.train import SFTConfig, encode_sft_batch, evaluate, train_sft
 
 BASE_PRESET = "tiny"
 """The preset a design starts from; the choices replace some of its fields."""
@@ -75,12 +76,11 @@ def design_config(**choices: int | str) -> MiniMoEConfig:
     return MiniMoEConfig.preset(BASE_PRESET, vocab_size=TOKENIZER.vocab_size, **choices)
 
 
-def flops_per_token(config: MiniMoEConfig) -> int:
-    """Forward FLOPs per token: 2 per weight a token is multiplied by, i.e. the active
-    parameters (:func:`minimoe.flops.parameter_counts`) plus the LM head (V × d). Attention's
-    own score products are left out: the capstone's sequences are a few dozen tokens."""
-    _, active = parameter_counts(config)
-    return 2 * (active + config.vocab_size * config.hidden_size)
+def flops_per_token(config: MiniMoEConfig, seq_len: int) -> float:
+    """Forward FLOPs per token of a sequence of ``seq_len`` tokens: the weights a token is
+    multiplied by (2 FLOPs each: attention projections, router, its top-k experts, the LM head)
+    and its share of the attention (:func:`minimoe.flops.prefill_flops`, causal)."""
+    return prefill_flops(Architecture.from_config(config), seq_len).total / seq_len
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,11 @@ class Plan:
 
 @dataclass(frozen=True)
 class StageTimes:
-    """Seconds of one unit of each stage, measured for a reference ``config`` on this CPU."""
+    """Seconds of one unit of each stage, measured for a reference ``config`` on this CPU, with
+    training sequences of ``seq_len`` tokens."""
 
     config: MiniMoEConfig
+    seq_len: int
     sft_step: float
     rl_step: float
     answer: float
@@ -143,13 +145,14 @@ def measure_stage_times(
     start = time.perf_counter()
     evaluate(trial, problems, temperature=1.0)
     answer = (time.perf_counter() - start) / len(problems)
-    return StageTimes(model.config, sft_step, rl_step, answer)
+    seq_len = encode_sft_batch(train)[0].shape[1]  # the longest training sequence
+    return StageTimes(model.config, seq_len, sft_step, rl_step, answer)
 
 
 def estimate_seconds(config: MiniMoEConfig, plan: Plan, times: StageTimes) -> dict[str, float]:
     """Seconds each stage of ``plan`` should take for ``config``: the measured reference times,
     scaled by the ratio of FLOPs per token. Keys ``sft``, ``rl``, ``evaluation``."""
-    ratio = flops_per_token(config) / flops_per_token(times.config)
+    ratio = flops_per_token(config, times.seq_len) / flops_per_token(times.config, times.seq_len)
     return {
         "sft": plan.sft.steps * times.sft_step * ratio,
         "rl": plan.rl.steps * times.rl_step * ratio,
@@ -164,7 +167,8 @@ class DesignSummary:
     config: MiniMoEConfig
     total_parameters: int
     active_parameters: int
-    flops_per_token: int
+    flops_per_token: float
+    seq_len: int
     cache_bytes: int
     softmax_cache_bytes: int
     seconds: dict[str, float]
@@ -188,7 +192,7 @@ class DesignSummary:
             f" lightning, {c.layer_types.count('softmax')} softmax",
             f"parameters: {self.total_parameters:,} total, {self.active_parameters:,} active "
             f"per token ({self.active_parameters / self.total_parameters:.0%})",
-            f"forward FLOPs per token: {self.flops_per_token:,}",
+            f"forward FLOPs per token (sequences of {self.seq_len}): {self.flops_per_token:,.0f}",
             f"cache at {CACHE_TOKENS:,} tokens: {self.cache_bytes / 2**20:,.1f} MiB "
             f"(all-softmax layers: {self.softmax_cache_bytes / 2**20:,.1f} MiB)",
             f"estimated time: {self.total_seconds:.0f} s ({stages}); {verdict} the budget of "
@@ -205,7 +209,8 @@ def summarize_design(config: MiniMoEConfig, plan: Plan, times: StageTimes) -> De
         config=config,
         total_parameters=total,
         active_parameters=active,
-        flops_per_token=flops_per_token(config),
+        flops_per_token=flops_per_token(config, times.seq_len),
+        seq_len=times.seq_len,
         cache_bytes=hybrid_cache_bytes(config, CACHE_TOKENS),
         softmax_cache_bytes=hybrid_cache_bytes(softmax, CACHE_TOKENS),
         seconds=estimate_seconds(config, plan, times),
@@ -223,7 +228,8 @@ def check_design(config: MiniMoEConfig, plan: Plan, times: StageTimes) -> Design
             f"this design would take about {summary.total_seconds:.0f} s ({stages}), over the "
             f"budget of {plan.budget_seconds:.0f} s: it has {summary.total_parameters:,} "
             f"parameters, {summary.active_parameters:,} active, "
-            f"{summary.flops_per_token / flops_per_token(times.config):.1f}× the reference's "
+            f"{summary.flops_per_token / flops_per_token(times.config, times.seq_len):.1f}× the "
+            "reference's "
             "FLOPs per token. Make it narrower or shallower, route to fewer experts (top_k), or "
             "plan fewer steps."
         )

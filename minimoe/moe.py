@@ -1,7 +1,8 @@
 """Mixture of Experts: a router picks k of E SwiGLU experts for every token.
 
-The math lives in two pure functions, :func:`route` and :func:`load_balancing_loss`; the
-:class:`MoE` module wraps them with the experts, an optional capacity limit and statistics.
+The math lives in pure functions: :func:`route` and :func:`load_balancing_loss`, and the load
+statistics :func:`load_cv` and :func:`max_load_cv`; the :class:`MoE` module wraps them with the
+experts, an optional capacity limit and statistics.
 Parameter names follow Hugging Face's MiniMax port (``gate``; ``experts.{i}.w1/w2/w3`` as in
 the released MiniMax checkpoints), so converted weights load without renaming.
 """
@@ -171,6 +172,27 @@ def apply_experts(
         y = expert(x.index_select(0, tokens)) * assign_weight[chosen, None]
         out.index_add_(0, tokens, y.to(out.dtype))
     return out
+
+
+def load_cv(counts: torch.Tensor) -> float:
+    """Coefficient of variation std/mean of per-expert loads (population std)."""
+    counts = counts.double()
+    if counts.numel() == 0 or counts.sum() <= 0:
+        raise ValueError("counts must hold at least one positive load")
+    return (counts.std(unbiased=False) / counts.mean()).item()
+
+
+def max_load_cv(num_experts: int, top_k: int) -> float:
+    """The largest CV that top-k routing allows: sqrt(E/k − 1).
+
+    A token picks k *different* experts, so one expert receives at most one of each token's k
+    assignments: its share is at most 1/k. The shares sum to 1, so the spread is largest when k
+    experts hold 1/k each and the rest nothing; then the mean share is 1/E, the variance
+    1/(kE) − 1/E², and the CV sqrt(E/k − 1). With k = 1 that is sqrt(E − 1).
+    """
+    if not 1 <= top_k <= num_experts:
+        raise ValueError(f"top_k={top_k} must be between 1 and num_experts={num_experts}")
+    return math.sqrt(num_experts / top_k - 1)
 
 
 class SwiGLUExpert(nn.Module):

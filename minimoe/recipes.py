@@ -22,7 +22,7 @@ from minimoe.model import MiniMoE
 from minimoe.rl.trainer import RLConfig, train_rl
 from minimoe.smoke import pick
 from minimoe.tasks import TOKENIZER, Problem, make_dataset
-from minimoe.train import SFTConfig, evaluate, train_sft
+from minimoe.train import EVAL_SAMPLES, SFTConfig, held_out_accuracy, train_sft
 
 SHIPPED = Path(__file__).resolve().parent / "checkpoints"
 
@@ -113,18 +113,18 @@ class RunResult:
     model: MiniMoE
     sft_history: list[dict]
     rl_history: list[dict]
-    accuracy: dict[str, float]  # e.g. {"sft_greedy": …, "sft_sampled": …, "rl_greedy": …}
+    accuracy: dict[str, float]  # e.g. {"sft_greedy": …, "sft_sampled": …, "sft_sampled_se": …}
     seconds: dict[str, float]
 
 
 def accuracies(
     model: MiniMoE, problems: list[Problem], prefix: str, seed: int = 0
 ) -> dict[str, float]:
-    """Held-out accuracy greedy and at temperature 1 (the RL sampling temperature)."""
-    return {
-        f"{prefix}_greedy": evaluate(model, problems, temperature=0.0).accuracy,
-        f"{prefix}_sampled": evaluate(model, problems, temperature=1.0, seed=seed).accuracy,
-    }
+    """Held-out accuracy greedy (``{prefix}_greedy``) and at temperature 1, the RL sampling
+    temperature, averaged over ``EVAL_SAMPLES`` answers per problem (``{prefix}_sampled``, with
+    its standard error ``{prefix}_sampled_se``): :func:`minimoe.train.held_out_accuracy`."""
+    result = held_out_accuracy(model, problems, temperature=1.0, seed=seed)
+    return {f"{prefix}_{key}": value for key, value in result.items()}
 
 
 def run_recipe(
@@ -143,7 +143,11 @@ def run_recipe(
     if recipe.rl is not None:
         rl_history = run.rl(model, train, recipe.rl, progress=progress)
         _record_accuracies(run, model, held_out, "rl")
-    accuracy = {e.name: e.accuracy for e in run.evaluations}
+    accuracy = {}  # what accuracies() returns: each accuracy, and a sampled one's standard error
+    for e in run.evaluations:
+        accuracy[e.name] = e.accuracy
+        if e.standard_error is not None:
+            accuracy[f"{e.name}_se"] = e.standard_error
     if out is not None:
         meta = {
             "recipe": recipe.name,
@@ -159,7 +163,7 @@ def run_recipe(
 def _record_accuracies(run: TrainingRun, model: MiniMoE, problems: list[Problem], prefix: str):
     """What :func:`accuracies` measures, recorded in ``run`` for the model card."""
     run.evaluate(f"{prefix}_greedy", model, problems, temperature=0.0)
-    run.evaluate(f"{prefix}_sampled", model, problems, temperature=1.0)
+    run.evaluate(f"{prefix}_sampled", model, problems, temperature=1.0, samples=EVAL_SAMPLES)
 
 
 def model_card(recipe: Recipe, model: MiniMoE, run: TrainingRun) -> ModelCard:

@@ -73,7 +73,7 @@ from minimoe.design import Plan
 from minimoe.rl.trainer import RLConfig
 from minimoe.train import SFTConfig
 
-EVAL_SAMPLES = pick(4, 2)  # answers per held-out problem at temperature 1
+SAMPLES = pick(4, 2)  # answers per held-out problem at temperature 1 (the recipes use 8)
 plan = Plan(
     sft=SFTConfig(
         steps=pick(100, 10), batch_size=pick(64, 16), lr=3e-3, warmup=pick(10, 2), eval_every=0
@@ -87,7 +87,7 @@ plan = Plan(
         lr=5e-5,
         eval_every=0,
     ),
-    eval_answers=2 * len(held_out) * (1 + EVAL_SAMPLES),  # after SFT and after RL
+    eval_answers=2 * len(held_out) * (1 + SAMPLES),  # after SFT and after RL
     budget_seconds=120.0,
 )
 print(f"SFT: {plan.sft.steps} steps of {plan.sft.batch_size} problems")
@@ -103,8 +103,9 @@ print(f"evaluation: {plan.eval_answers} answers; budget {plan.budget_seconds:.0f
 # `measure_stage_times` times two SFT steps, one RL step of the plan and a batch of sampled
 # answers for a reference model, the shipped `sorting-sft` checkpoint (the `tiny` preset), on a
 # copy that it then throws away. A design's time is then estimated as the reference's, scaled by
-# the ratio of their forward FLOPs per token: 2 per weight that a token is multiplied by, i.e.
-# its active parameters plus the LM head.
+# the ratio of their forward FLOPs per token (`minimoe.flops.prefill_flops` over a training
+# sequence, divided by its length): 2 per weight that a token is multiplied by, in the attention
+# projections, the router, its top-k experts and the LM head, plus its share of the attention.
 
 # %%
 from minimoe.checkpoint import load_checkpoint
@@ -112,7 +113,8 @@ from minimoe.design import flops_per_token, measure_stage_times
 
 reference = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model
 times = measure_stage_times(reference, train, held_out, plan)
-print(f"reference: the tiny preset, {flops_per_token(times.config):,} FLOPs per token")
+fpt = flops_per_token(times.config, times.seq_len)
+print(f"reference: the tiny preset, {fpt:,.0f} FLOPs per token (sequences of {times.seq_len})")
 print(
     f"one SFT step {times.sft_step:.2f} s, one RL step {times.rl_step:.2f} s, "
     f"one sampled answer {1000 * times.answer:.1f} ms"
@@ -246,7 +248,7 @@ from minimoe.card import TrainingRun
 
 run = TrainingRun(recipe.task, recipe.difficulty, seed=0)
 sft_history = run.sft(model, train, plan.sft)
-for name, temperature, samples in (("sft_greedy", 0.0, 1), ("sft_sampled", 1.0, EVAL_SAMPLES)):
+for name, temperature, samples in (("sft_greedy", 0.0, 1), ("sft_sampled", 1.0, SAMPLES)):
     result = run.evaluate(name, model, held_out, temperature=temperature, samples=samples)
     print(f"{name:<12} {result.accuracy:.3f}  ({result.problems} problems x {result.samples})")
 
@@ -262,7 +264,7 @@ from minimoe.rl.losses import POLICY_LOSSES
 print("losses:", ", ".join(POLICY_LOSSES))
 loss = "cispo"
 rl_history = run.rl(model, train, dataclasses.replace(plan.rl, loss=loss))
-for name, temperature, samples in (("rl_greedy", 0.0, 1), ("rl_sampled", 1.0, EVAL_SAMPLES)):
+for name, temperature, samples in (("rl_greedy", 0.0, 1), ("rl_sampled", 1.0, SAMPLES)):
     result = run.evaluate(name, model, held_out, temperature=temperature, samples=samples)
     print(f"{name:<12} {result.accuracy:.3f}  ({result.problems} problems x {result.samples})")
 
@@ -296,7 +298,7 @@ baselines["sorting-cispo"] = load_checkpoint(SHIPPED / "sorting-cispo.safetensor
 for label, baseline in baselines.items():
     run.evaluate("greedy", baseline, held_out, baseline=label)
     run.evaluate(
-        "sampled", baseline, held_out, temperature=1.0, samples=EVAL_SAMPLES, baseline=label
+        "sampled", baseline, held_out, temperature=1.0, samples=SAMPLES, baseline=label
     )
 
 print(f"{'model':<26}{'greedy':>8}{'T=1':>8}{'± s.e.':>8}")
@@ -334,7 +336,7 @@ ax.bar(
     0.4,
     yerr=[2 * rows[k]["sampled"].standard_error for k in labels],
     capsize=4,
-    label=f"T = 1, {EVAL_SAMPLES} answers per problem (± 2 s.e.)",
+    label=f"T = 1, {SAMPLES} answers per problem (± 2 s.e.)",
 )
 ax.set_xticks(x.tolist(), labels)
 ax.set_xlabel("model")

@@ -15,7 +15,7 @@ from minimoe.design import (
     measure_stage_times,
     summarize_design,
 )
-from minimoe.flops import hybrid_cache_bytes, parameter_counts
+from minimoe.flops import Architecture, hybrid_cache_bytes, prefill_flops
 from minimoe.model import MiniMoE, count_parameters
 from minimoe.rl.trainer import RLConfig
 from minimoe.tasks import TOKENIZER
@@ -29,7 +29,7 @@ PLAN = Plan(
     budget_seconds=120.0,
 )
 REFERENCE = design_config()
-TIMES = StageTimes(REFERENCE, sft_step=0.5, rl_step=3.0, answer=0.005)
+TIMES = StageTimes(REFERENCE, seq_len=24, sft_step=0.5, rl_step=3.0, answer=0.005)
 
 
 def test_design_config_starts_from_tiny_with_the_course_vocabulary():
@@ -56,12 +56,12 @@ def test_design_config_refuses_what_is_out_of_range_or_inconsistent(choices, mes
         design_config(**choices)
 
 
-def test_flops_per_token_counts_active_weights_and_the_head_twice():
+def test_flops_per_token_is_a_prefill_over_the_sequence_per_token():
     config = design_config(num_experts=8, top_k=1)
-    _, active = parameter_counts(config)
-    assert flops_per_token(config) == 2 * (active + config.vocab_size * config.hidden_size)
+    arch = Architecture.from_config(config)
+    assert flops_per_token(config, 24) == prefill_flops(arch, 24).total / 24
     # More experts at the same top-k add parameters, but FLOPs only in the router (d per expert).
-    extra = flops_per_token(design_config(num_experts=16)) - flops_per_token(REFERENCE)
+    extra = flops_per_token(design_config(num_experts=16), 24) - flops_per_token(REFERENCE, 24)
     assert extra == 2 * REFERENCE.num_layers * REFERENCE.hidden_size * (16 - 4)
 
 
@@ -70,7 +70,7 @@ def test_estimate_scales_the_measured_times_by_flops():
         {"sft": 50.0, "rl": 30.0, "evaluation": 5.0}
     )
     wide = design_config(hidden_size=128)
-    ratio = flops_per_token(wide) / flops_per_token(REFERENCE)
+    ratio = flops_per_token(wide, 24) / flops_per_token(REFERENCE, 24)
     assert estimate_seconds(wide, PLAN, TIMES)["sft"] == pytest.approx(50.0 * ratio)
 
 
@@ -105,6 +105,7 @@ def test_measured_stage_times_are_positive_and_leave_the_model_as_it_was():
     )
     times = measure_stage_times(model, SORT_TWO, SORT_TWO, plan, answers=4)
     assert times.config == model.config
+    assert times.seq_len == 8  # <bos>, 2 digits, ":", "#", 2 digits, <eos>
     assert min(times.sft_step, times.rl_step, times.answer) > 0
     assert all((before[k] == v).all() for k, v in model.state_dict().items())
 
