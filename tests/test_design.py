@@ -26,7 +26,7 @@ PLAN = Plan(
     sft=SFTConfig(steps=100, batch_size=64, eval_every=0),
     rl=RLConfig(steps=10, prompts_per_step=16, group_size=8, updates_per_batch=2),
     eval_answers=1000,
-    budget_seconds=120.0,
+    budget=1.5,
 )
 REFERENCE = design_config()
 TIMES = StageTimes(REFERENCE, seq_len=24, sft_step=0.5, rl_step=3.0, answer=0.005)
@@ -83,13 +83,16 @@ def test_summary_reports_counts_cache_and_time():
     assert summary.cache_bytes == hybrid_cache_bytes(config, CACHE_TOKENS)
     assert summary.softmax_cache_bytes > 3 * summary.cache_bytes  # 2 of 8 layers keep keys
     lines = "\n".join(summary.lines())
-    assert "6 lightning, 2 softmax" in lines and "fits the budget of 120 s" in lines
+    assert "6 lightning, 2 softmax" in lines
+    # The reference takes 50 + 30 + 5 s; the budget is 1.5 times that.
+    assert summary.reference_seconds == pytest.approx(85.0)
+    assert "fits the budget of 128 s (1.5× the reference's 85 s on this CPU)" in lines
 
 
 def test_check_design_refuses_an_estimate_over_budget_with_the_numbers():
     assert check_design(REFERENCE, PLAN, TIMES).fits
     with pytest.raises(
-        ValueError, match=r"would take about \d+ s \(sft .*over the budget of 120 s"
+        ValueError, match=r"would take about \d+ s \(sft .*over the budget of 128 s"
     ):
         check_design(design_config(hidden_size=256, expert_hidden=256), PLAN, TIMES)
 
@@ -101,7 +104,6 @@ def test_measured_stage_times_are_positive_and_leave_the_model_as_it_was():
         sft=SFTConfig(steps=5, batch_size=4, warmup=0, eval_every=0),
         rl=RLConfig(steps=5, prompts_per_step=2, group_size=2, updates_per_batch=1),
         eval_answers=10,
-        budget_seconds=60.0,
     )
     times = measure_stage_times(model, SORT_TWO, SORT_TWO, plan, answers=4)
     assert times.config == model.config
@@ -111,5 +113,14 @@ def test_measured_stage_times_are_positive_and_leave_the_model_as_it_was():
 
 
 def test_plan_refuses_a_budget_of_nothing():
-    with pytest.raises(ValueError, match="budget_seconds > 0"):
-        Plan(PLAN.sft, PLAN.rl, eval_answers=10, budget_seconds=0)
+    with pytest.raises(ValueError, match="budget > 0"):
+        Plan(PLAN.sft, PLAN.rl, eval_answers=10, budget=0)
+
+
+def test_the_budget_moves_with_the_machine():
+    """A CPU twice as slow doubles the reference and the design alike: the verdict stays."""
+    config = design_config(hidden_size=96)
+    slow = StageTimes(REFERENCE, 24, 2 * TIMES.sft_step, 2 * TIMES.rl_step, 2 * TIMES.answer)
+    fast, slower = summarize_design(config, PLAN, TIMES), summarize_design(config, PLAN, slow)
+    assert slower.total_seconds == pytest.approx(2 * fast.total_seconds)
+    assert slower.fits == fast.fits
