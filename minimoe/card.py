@@ -189,7 +189,7 @@ class TrainingRun:
         description = (
             f"{config.loss.upper()} for {config.steps} steps ({config.prompts_per_step} prompts × "
             f"{config.group_size} answers, {config.updates_per_batch} updates per batch, "
-            f"learning rate {config.lr:g})"
+            f"learning rate {config.lr:g} after {config.warmup} warm-up updates)"
         )
         return self._timed("rl", description, lambda: train_rl(model, train, config, **kwargs))
 
