@@ -119,6 +119,7 @@ def generate(
     tokens, logprobs = [], []
 
     out = model(prompt_ids, attention_mask=attention_mask)  # prefill: the whole prompt at once
+    out.cache.reserve(total)  # room for every token to come: each step then writes one in place
     for step in range(max_new_tokens):
         logits = out.logits[:, -1]
         next_ids = sample_next(logits, temperature, top_p, generator)
