@@ -516,9 +516,10 @@ print(f"lesson 06 ran in {time.perf_counter() - lesson_start:.0f} s")
 #    token keeps its full gradient (weight r·Â), pushing its probability back down: the clip
 #    only stops a push that has already gone far enough in its own direction.
 # 4. Against the policy drifting far from a model that was known to be sensible, for example
-#    into answers that exploit a learned reward model. A rule-based verifier cannot be
-#    flattered that way, and the penalty would also hold back the large changes that long
-#    reasoning needs, so these papers drop it.
+#    into answers that exploit a learned reward model. A rule-based verifier checks the answer
+#    itself, so there is no learned model to exploit (its rules can still have loopholes, which
+#    a KL term would not close), and the penalty would also hold back the large changes that
+#    long reasoning needs, so these papers drop it.
 
 # %% [markdown]
 # ## Sources
