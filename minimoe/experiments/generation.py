@@ -159,18 +159,36 @@ def measure_prefill(model: MiniMoE, name: str, n: int, timing: Timing) -> Row:
     }
 
 
+TIMED_STEPS_ROOM = 64
+"""Tokens of room :func:`measure_decode` reserves past the context: more than the calls a
+:class:`Timing` makes (a first call, then at most ``time_call``'s 50 repeats)."""
+
+
 def measure_decode(model: MiniMoE, name: str, context: int, timing: Timing) -> Row:
     """Time one decode step at ``context`` (batch 1) and read the size of the cache it returns.
 
-    The step starts from :func:`synthetic_cache` every time, so the context stays ``context``;
-    its output cache holds context + 1 tokens, measured with ``HybridCache.nbytes()`` and
-    compared with :func:`minimoe.flops.cache_bytes` at the model's dtype.
+    The steps start from :func:`synthetic_cache` with room reserved, and each timed step
+    continues from the cache the step before it returned, writing its token in place as
+    :func:`~minimoe.generation.generate` does. (Timing every step from the same cache would
+    make each one copy the whole cache first, since :meth:`KVCache.append` keeps a cache that
+    was already extended intact: a cost that grows with the context and that generation never
+    pays.) So the context grows by one per timed call, by a few dozen tokens in all; the row
+    records the context the steps started from. The cache the first step returns holds
+    context + 1 tokens; its ``HybridCache.nbytes()`` is compared with
+    :func:`minimoe.flops.cache_bytes` at the model's dtype.
     """
-    cache = synthetic_cache(model, context)
+    latest = synthetic_cache(model, context).reserve(context + TIMED_STEPS_ROOM)
+    first: list[HybridCache] = []
     token = torch.zeros(1, 1, dtype=torch.long)
-    seconds = timing.seconds(lambda: model(token, cache=cache))
-    with torch.no_grad():
-        measured = model(token, cache=cache).cache.nbytes()
+
+    def step() -> None:
+        nonlocal latest
+        latest = model(token, cache=latest).cache
+        if not first:
+            first.append(latest)
+
+    seconds = timing.seconds(step)
+    measured = first[0].nbytes()
     arch = Architecture.from_config(model.config)
     size = next(model.parameters()).element_size()
     analytic = cache_bytes(arch, context + 1, bytes_per_value=size).total
@@ -500,14 +518,16 @@ def _bar(items, desc: str, progress: bool):
 def _bench(plan: GenerationPlan, timing: Timing, progress: bool) -> list[Row]:
     rows: list[Row] = []
     models = bench_models(plan.width, plan.max_seq_len)
-    jobs = [(name, n) for name in models for n in plan.prefill_ns]
+    # Models interleaved at each size, so that a change in the machine's load between jobs
+    # does not fall on one model only.
+    jobs = [(name, n) for n in plan.prefill_ns for name in models]
     for name, n in _bar(jobs, "prefill", progress):
         rows.append(measure_prefill(models[name], name, n, timing))
-    jobs = [(name, c) for name in models for c in plan.contexts]
+    jobs = [(name, c) for c in plan.contexts for name in models]
     for name, context in _bar(jobs, "decode", progress):
         rows.append(measure_decode(models[name], name, context, timing))
     decode_rows = [row for row in rows if row["measure"] == "decode"]
-    jobs = [(name, n) for name in models for n in plan.rollouts]
+    jobs = [(name, n) for n in plan.rollouts for name in models]
     for name, n in _bar(jobs, "rollouts", progress):
         estimate = estimated_rollout_seconds(decode_rows, name, n, prompt=16)
         if (
