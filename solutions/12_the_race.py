@@ -561,7 +561,7 @@ print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 #   scores, and the problem counts at which the gaps in M1's own table stand out from it.
 #
 # **Key terms:** export controls, H800, GPU-hour, rental-equivalent, distillation, allegation,
-# self-reported benchmark, thinking budget, noise band, commoditisation.
+# self-reported benchmark, thinking budget, standard error, noise band, commoditisation.
 #
 # ## Try it
 #

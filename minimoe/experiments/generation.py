@@ -162,15 +162,23 @@ def measure_prefill(model: MiniMoE, name: str, n: int, timing: Timing) -> Row:
 def measure_decode(model: MiniMoE, name: str, context: int, timing: Timing) -> Row:
     """Time one decode step at ``context`` (batch 1) and read the size of the cache it returns.
 
-    The step starts from :func:`synthetic_cache` every time, so the context stays ``context``;
-    its output cache holds context + 1 tokens, measured with ``HybridCache.nbytes()`` and
-    compared with :func:`minimoe.flops.cache_bytes` at the model's dtype.
+    As in generation, each timed step continues from the cache the previous step returned,
+    with room reserved for the steps to come (so the context grows from ``context`` by at most
+    the few dozen timed steps). The cache after the first step holds context + 1 tokens,
+    measured with ``HybridCache.nbytes()`` and compared with :func:`minimoe.flops.cache_bytes`
+    at the model's dtype.
     """
-    cache = synthetic_cache(model, context)
     token = torch.zeros(1, 1, dtype=torch.long)
-    seconds = timing.seconds(lambda: model(token, cache=cache))
     with torch.no_grad():
-        measured = model(token, cache=cache).cache.nbytes()
+        start = synthetic_cache(model, context).reserve(context + 128)
+        latest = model(token, cache=start).cache
+    measured = latest.nbytes()
+
+    def step() -> None:
+        nonlocal latest
+        latest = model(token, cache=latest).cache
+
+    seconds = timing.seconds(step)
     arch = Architecture.from_config(model.config)
     size = next(model.parameters()).element_size()
     analytic = cache_bytes(arch, context + 1, bytes_per_value=size).total
