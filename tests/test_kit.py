@@ -45,6 +45,10 @@ def test_every_url_a_lesson_mentions_is_in_its_sources():
     assert kit.source_problems(LESSONS) == []
 
 
+def test_the_instructor_guide_plans_every_lesson():
+    assert kit.guide_problems(ROOT, LESSONS) == []
+
+
 def test_every_lesson_has_a_recorded_time():
     assert kit.time_problems(ROOT, LESSONS) == []
 
@@ -185,6 +189,23 @@ def test_references_to_missing_lessons_are_allowed_only_while_in_progress(tmp_pa
     ]
     assert kit.readme_problems(tmp_path, lessons) == [
         "README.md: lesson 03's status is 'available'; it should be 'in progress'"
+    ]
+
+
+def test_the_guide_must_name_every_lesson_and_drop_placeholders_once_a_lesson_exists(tmp_path):
+    lessons = [kit.read_lesson(_write(tmp_path, "01_a.py", LESSON))]
+    (tmp_path / "course").mkdir()
+    guide = tmp_path / kit.GUIDE
+    guide.write_text("| 09:00 | lesson 02 *(in progress)*: until it lands, lesson 01's Try it |\n")
+    assert kit.guide_problems(tmp_path, lessons) == []
+    guide.write_text("| 09:00 | lesson 01 *(in progress)*: until it lands, a talk |\n")
+    assert kit.guide_problems(tmp_path, lessons) == [
+        "course/instructor-guide.md: lesson 01 is marked *(in progress)* but exists now: "
+        "give it its own block"
+    ]
+    guide.write_text("no lessons at all\n")
+    assert kit.guide_problems(tmp_path, lessons) == [
+        "course/instructor-guide.md: no workshop plan names lesson 01"
     ]
 
 
