@@ -94,8 +94,8 @@ def lesson_id(path: Path) -> str:
     return match.group(1)
 
 
-def _cells(text: str) -> list[tuple[str, str]]:
-    """The (kind, body) of every cell of a percent-format source; markdown without its '# '."""
+def _markdown_cells(text: str) -> list[str]:
+    """The markdown cells of a percent-format source, without their comment marks."""
     cells = []
     for part in re.split(r"^# %%", text, flags=re.M)[1:]:
         header, _, body = part.partition("\n")
@@ -104,9 +104,7 @@ def _cells(text: str) -> list[tuple[str, str]]:
                 line[2:] if line.startswith("# ") else line.lstrip("#")
                 for line in body.splitlines()
             ]
-            cells.append(("markdown", "\n".join(lines).strip("\n")))
-        else:
-            cells.append(("code", body))
+            cells.append("\n".join(lines).strip("\n"))
     return cells
 
 
@@ -160,7 +158,7 @@ def read_lesson(path: Path) -> LessonText:
     """Read a lesson source. Raises ValueError when it has no ``# NN · Title`` line."""
     text = Path(path).read_text(encoding="utf-8")
     ident = lesson_id(path)
-    markdown = tuple(body for kind, body in _cells(text) if kind == "markdown")
+    markdown = tuple(_markdown_cells(text))
     title = next(
         (m for m in map(TITLE.match, markdown[0].splitlines() if markdown else []) if m), None
     )
@@ -247,11 +245,6 @@ def named_lessons(text: str) -> set[str]:
         if row.group(2):
             found.update(f"{n:02d}" for n in range(int(row.group(1)[:2]), int(row.group(2)) + 1))
     return found
-
-
-def referenced_lessons(lesson: LessonText) -> set[str]:
-    """The lesson ids a lesson names (see :func:`named_lessons`)."""
-    return named_lessons(lesson.text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,7 +415,7 @@ def render_syllabus_part(root: Path, lessons: Sequence[LessonText]) -> str:
             if entry.get("source") != source_digest(lesson.path):
                 mark, older = " †", True
             if column == 0 and entry["seconds"] > BUDGET_SECONDS:
-                mark += " (over budget)"
+                mark += f" (over {BUDGET_SECONDS // 60} min)"
             cells.append(_seconds(entry["seconds"]) + mark)
             total[column] += entry["seconds"]
             used.add(label[entry["run"]])
@@ -655,7 +648,7 @@ def reference_problems(root: Path, lessons: Sequence[LessonText]) -> list[str]:
             else " and is not in the README's lessons table"
         )
         for lesson in lessons
-        for ident in sorted(referenced_lessons(lesson) - existing - coming)
+        for ident in sorted(named_lessons(lesson.text) - existing - coming)
     ]
 
 
