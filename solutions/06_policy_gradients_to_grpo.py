@@ -343,6 +343,9 @@ print(f"lesson 06 ran in {time.perf_counter() - lesson_start:.0f} s")
 # %% [markdown]
 # ## Sources
 #
+# **Key terms:** policy, policy gradient, REINFORCE, baseline, advantage, group-relative
+# advantage, GRPO, importance ratio, off-policy, PPO, clipping, KL penalty, k3 estimator.
+#
 # 1. R. J. Williams, *Simple statistical gradient-following algorithms for connectionist
 #    reinforcement learning*, Machine Learning 8 (1992): the REINFORCE estimator and baselines.
 # 2. Z. Shao et al., *DeepSeekMath*, arXiv 2402.03300 (2024), §4: GRPO, its group-relative

@@ -470,6 +470,8 @@ print(f"lesson 07 ran in {time.perf_counter() - lesson_start:.0f} s")
 # %% [markdown]
 # ## Sources
 #
+# **Key terms:** CISPO, fork, importance-sampling weight, stop-gradient, DAPO, FP32 LM head.
+#
 # 1. MiniMax, *MiniMax-M1: Scaling Test-Time Compute Efficiently with Lightning Attention*,
 #    arXiv 2506.13585 (2025). §3.1: CISPO (Eq. 4-7), the fork-token observation, 16
 #    off-policy updates per batch, no lower bound on the IS weight, Fig. 2 (CISPO vs DAPO vs

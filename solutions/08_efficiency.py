@@ -524,6 +524,9 @@ print(
 #   which predicts the hybrid from the other two; estimates for 40K- and 80K-token answers.
 # - The RL figure: 258,048 H800-hours at about $2.07, a rental price of one stage.
 #
+# **Key terms:** test-time compute, decode step, prefill, absorbed MLA, naive MLA, thinking
+# budget, GPU-hour, rental-equivalent.
+#
 # ## Try it
 #
 # How much longer could M1's answers be before its last token costs twice its first? Start from

@@ -73,7 +73,8 @@ assert m1_cache.kv == 40_960_000_000 and m1_cache.state == 70 * 64 * 128 * 128 *
 # query and the output ("absorbed" MLA) [3]. One part of the key cannot be rebuilt from the
 # latent this way: the part that carries the token's position, because RoPE rotates it by an
 # angle that depends on where the token sits. MLA therefore gives every token one extra key of
-# `qk_rope_head_dim` = 64 numbers that is rotated and shared by all heads [4]. R1's first 3 of
+# `qk_rope_head_dim` = 64 numbers, rotated and shared by all heads: the *decoupled RoPE key*
+# [4]. R1's first 3 of
 # 61 layers have a dense feed-forward block instead of experts; their attention is MLA like the
 # others' [3].
 #
@@ -221,8 +222,8 @@ plt.show()
 # ## 3. Partial RoPE: half a head for position, half for content
 #
 # M1's softmax layers rotate only the first 64 of each head's 128 dimensions with RoPE
-# (`rotary_dim: 64`), with the base θ raised from 10,000 in pretraining to 10,000,000 for long
-# contexts [2, 7]. The MiniMax-01 paper reports that applying RoPE to half of the dimensions
+# (`rotary_dim: 64`) and leave the other 64, the *position-free dimensions*, as they are; the
+# RoPE base θ was raised from 10,000 in pretraining to 10,000,000 for long contexts [2, 7]. The MiniMax-01 paper reports that applying RoPE to half of the dimensions
 # "enables length extrapolation without performance degradation" [7]. Why would that be?
 #
 # RoPE turns each pair of rotated dimensions by an angle proportional to the position, each pair
@@ -434,6 +435,9 @@ print(
 #   scores a match the same at any distance.
 # - A retrieval experiment on contexts longer than any trained on (`recall_vs_context`): the
 #   hybrid holds up, the all-lightning model falls behind.
+#
+# **Key terms:** context window, latent vector, decoupled RoPE key, RoPE base, position-free
+# dimensions, length extrapolation.
 #
 # ## Try it
 #

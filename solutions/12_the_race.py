@@ -559,6 +559,9 @@ print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 # - `noise_band`, `is_distinguishable` and `problems_needed`: the binomial noise of benchmark
 #   scores, and the problem counts at which the gaps in M1's own table stand out from it.
 #
+# **Key terms:** export controls, H800, GPU-hour, rental-equivalent, distillation, allegation,
+# self-reported benchmark, thinking budget, standard error, noise band, commoditisation.
+#
 # ## Try it
 #
 # - Look up how many problems AIME 2024, AIME 2025, GPQA Diamond and the LiveCodeBench window in

@@ -277,3 +277,21 @@ def test_kv_cache_refuses_keys_of_another_shape():
         KVCache(k, v).append(*_kv(heads=3, seq=1))
     with pytest.raises(ValueError, match="batch, kv_heads, seq, head_dim"):
         KVCache(k[0], v[0])
+
+
+@pytest.mark.parametrize("heads, kv_heads", [(4, 4), (4, 2), (8, 1)])
+def test_decode_attention_equals_full_attention_of_the_last_token(heads, kv_heads):
+    from minimoe.attention import decode_attention
+
+    g = torch.Generator().manual_seed(3)
+    batch, length, dim = 2, 9, 8
+    q = torch.randn(batch, heads, 1, dim, generator=g)
+    k, v = (torch.randn(batch, kv_heads, length, dim, generator=g) for _ in range(2))
+    groups = heads // kv_heads
+    expanded = [t.repeat_interleave(groups, dim=1) for t in (k, v)]
+    want = F.scaled_dot_product_attention(q, *expanded)
+    torch.testing.assert_close(decode_attention(q, k, v), want)
+    allowed = torch.ones(batch, 1, 1, length, dtype=torch.bool)
+    allowed[0, ..., :3] = False  # left padding of the first row
+    want = F.scaled_dot_product_attention(q, *expanded, attn_mask=allowed)
+    torch.testing.assert_close(decode_attention(q, k, v, allowed), want)

@@ -23,6 +23,7 @@ from minimoe.attention.softmax import (
     SoftmaxAttention,
     apply_rope,
     causal_softmax_attention,
+    decode_attention,
     rope_cos_sin,
     rotate_half,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "apply_rope",
     "block_decays",
     "causal_softmax_attention",
+    "decode_attention",
     "decay_mask",
     "lightning_attention_blockwise",
     "lightning_attention_fast",

@@ -159,36 +159,26 @@ def measure_prefill(model: MiniMoE, name: str, n: int, timing: Timing) -> Row:
     }
 
 
-TIMED_STEPS_ROOM = 64
-"""Tokens of room :func:`measure_decode` reserves past the context: more than the calls a
-:class:`Timing` makes (a first call, then at most ``time_call``'s 50 repeats)."""
-
-
 def measure_decode(model: MiniMoE, name: str, context: int, timing: Timing) -> Row:
     """Time one decode step at ``context`` (batch 1) and read the size of the cache it returns.
 
-    The steps start from :func:`synthetic_cache` with room reserved, and each timed step
-    continues from the cache the step before it returned, writing its token in place as
-    :func:`~minimoe.generation.generate` does. (Timing every step from the same cache would
-    make each one copy the whole cache first, since :meth:`KVCache.append` keeps a cache that
-    was already extended intact: a cost that grows with the context and that generation never
-    pays.) So the context grows by one per timed call, by a few dozen tokens in all; the row
-    records the context the steps started from. The cache the first step returns holds
-    context + 1 tokens; its ``HybridCache.nbytes()`` is compared with
-    :func:`minimoe.flops.cache_bytes` at the model's dtype.
+    As in generation, each timed step continues from the cache the previous step returned,
+    with room reserved for the steps to come (so the context grows from ``context`` by at most
+    the few dozen timed steps). The cache after the first step holds context + 1 tokens,
+    measured with ``HybridCache.nbytes()`` and compared with :func:`minimoe.flops.cache_bytes`
+    at the model's dtype.
     """
-    latest = synthetic_cache(model, context).reserve(context + TIMED_STEPS_ROOM)
-    first: list[HybridCache] = []
     token = torch.zeros(1, 1, dtype=torch.long)
+    with torch.no_grad():
+        start = synthetic_cache(model, context).reserve(context + 128)
+        latest = model(token, cache=start).cache
+    measured = latest.nbytes()
 
     def step() -> None:
         nonlocal latest
         latest = model(token, cache=latest).cache
-        if not first:
-            first.append(latest)
 
     seconds = timing.seconds(step)
-    measured = first[0].nbytes()
     arch = Architecture.from_config(model.config)
     size = next(model.parameters()).element_size()
     analytic = cache_bytes(arch, context + 1, bytes_per_value=size).total
