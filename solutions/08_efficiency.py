@@ -416,7 +416,7 @@ print(
 
 # %% [markdown]
 # In our run the estimate for the measured short answers was within about 10% of the
-# measurement, and an 80K-token answer of the all-softmax model came out at about four times
+# measurement, and an 80K-token answer of the all-softmax model came out at three to four times
 # the hybrid's, a ratio that grew with the answer's length; the hybrid stayed above the
 # all-lightning model, whose steps do not grow at all. (These are tiny models on a CPU, so the
 # minutes mean nothing by themselves; the ratios are the point.) The same shape appears in the
@@ -531,10 +531,11 @@ print(
 #
 # How much longer could M1's answers be before its last token costs twice its first? Start from
 # `decode_flops(MINIMAX_M1, t).total / decode_flops(MINIMAX_M1, 0).total` and search over t;
-# do the same for `DEEPSEEK_R1` and `DEEPSEEK_R1.replace(mla_form="naive")`. Then run
-# `minimoe bench generation --width 512` (it takes several minutes): does doubling the width
-# move the context at which attention overtakes the rest of the step, and in which direction?
-# Your section 3 arithmetic predicts it.
+# do the same for `DEEPSEEK_R1` and `DEEPSEEK_R1.replace(mla_form="naive")`. Then rerun the
+# bench cell of section 5 with `width=512` and `crossover_widths=(512,)` in the plan (a few
+# minutes): does doubling the width move the context at which attention overtakes the rest of
+# the step, and in which direction? The arithmetic of section 3 predicts it: the weights per
+# token grow with the width squared, the attention per cached token only with the width.
 #
 # ## Check your understanding
 #
