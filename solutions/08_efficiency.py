@@ -117,7 +117,7 @@ decode_layer_flops = check("08.decode_layer_flops", decode_layer_flops)
 # %% [markdown]
 # Now measure: torch's `FlopCounterMode` watches a real minimoe model run one decode step and
 # adds up the matrix products it sees (`minimoe.flops.counted_flops`). Take the benchmark's
-# all-softmax and all-lightning models (8 layers, 4 heads of 64, one key/value head; section 4
+# all-softmax and all-lightning models (8 layers, 4 heads of 64, one key/value head; section 5
 # times them) and step them at two contexts. The difference between the two counts is the
 # context's share alone, and your formula predicts it.
 

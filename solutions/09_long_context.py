@@ -74,9 +74,9 @@ assert m1_cache.kv == 40_960_000_000 and m1_cache.state == 70 * 64 * 128 * 128 *
 # latent this way: the part that carries the token's position, because RoPE rotates it by an
 # angle that depends on where the token sits. MLA therefore gives every token one extra key of
 # `qk_rope_head_dim` = 64 numbers, rotated and shared by all heads: the *decoupled RoPE key*
-# [4]. R1's first 3 of
-# 61 layers have a dense feed-forward block instead of experts; their attention is MLA like the
-# others' [3].
+# [4]. R1's first 3 of 61 layers have a dense feed-forward block instead of experts; their
+# attention is MLA like the others' [3]. (Qwen3-235B-A22B, in the table below, uses
+# grouped-query attention with 4 key/value heads in all 94 layers, from secondary sources [6].)
 #
 # **Exercise 1.** Write `mla_cache_bytes(arch, tokens, bytes_per_value)`: the bytes that the MLA
 # layers of `arch` cache for one sequence of `tokens` tokens in the absorbed form. `arch` is a
@@ -129,11 +129,13 @@ print(
 # absorbed form's memory; that is why the absorbed form is the default [3].
 #
 # So memory alone does not explain the eightfold difference in context windows: R1's cache at
-# a million tokens would be about 70 GB, large but not impossible on an 8-GPU machine. How each
-# model was trained does (M1 extended its training context in four stages, from 32K to 1M
-# tokens [1]), and so does the compute per token, whose context term lesson 08 showed to be
-# R1's largest cost. The memory that M1 saves shows up elsewhere: many long sequences at once,
-# as in RL. The explorer at the end of the lesson has a slider for the number of sequences.
+# a million tokens would be about 70 GB, large but not impossible on an 8-GPU machine. A
+# context window is first of all the length a model was trained and tested to read: M1
+# extended its training context in four stages, from 32K to 1M tokens [1]; R1's README gives
+# 128K [5]. Memory and compute decide what such training and serving cost, and there M1's
+# design helps: its cache per token is smaller, and its compute per token grows slowly with
+# the context (lesson 08). The memory it saves matters most with many long sequences at once,
+# as in RL; the explorer at the end of the lesson has a slider for the number of sequences.
 #
 # ## 2. How far back a lightning head reaches
 #
@@ -223,8 +225,9 @@ plt.show()
 #
 # M1's softmax layers rotate only the first 64 of each head's 128 dimensions with RoPE
 # (`rotary_dim: 64`) and leave the other 64, the *position-free dimensions*, as they are; the
-# RoPE base θ was raised from 10,000 in pretraining to 10,000,000 for long contexts [2, 7]. The MiniMax-01 paper reports that applying RoPE to half of the dimensions
-# "enables length extrapolation without performance degradation" [7]. Why would that be?
+# RoPE base θ was raised from 10,000 in pretraining to 10,000,000 for long contexts [2, 7].
+# The MiniMax-01 paper reports that applying RoPE to half of the dimensions "enables length
+# extrapolation without performance degradation" [7]. Why would that be?
 #
 # RoPE turns each pair of rotated dimensions by an angle proportional to the position, each pair
 # at its own frequency θ^(−2p/r) [8], so the score of a query at position t with a key at
@@ -291,8 +294,9 @@ plt.show()
 # back something is. With θ = 10,000 the rotated half has lost more than half of a match after a
 # thousand tokens; with M1's θ = 10,000,000 more than half of it survives that distance, and it
 # fades over hundreds of thousands of tokens instead: one reason to raise the base for long
-# contexts. The position-free half scores the match exactly the same at every distance. That is the half a head can use to find a needle a million tokens back, and it
-# behaves at unseen lengths just as it did in training.
+# contexts. The position-free half scores the match exactly the same at every distance. That
+# is the half a head can use to find a needle a million tokens back, and it behaves at unseen
+# lengths just as it did in training.
 #
 # ## 4. Retrieval as the context grows
 #

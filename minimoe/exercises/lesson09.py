@@ -24,20 +24,26 @@ def mla_cache_bytes(arch: Architecture, tokens: int, bytes_per_value: int = 2) -
     return latent_cache_bytes(arch.count("M"), latent_dim, tokens, bytes_per_value)
 
 
+def lightning_slopes_by_layer(config: MiniMoEConfig) -> list[torch.Tensor]:
+    """The (heads,) float64 slopes of each lightning layer of ``config``, in order. A layer's
+    slopes depend on its index among *all* the model's layers, softmax ones included."""
+    return [
+        lightning_slopes(config.num_heads, layer, config.num_layers).double()
+        for layer, kind in enumerate(config.layer_types)
+        if kind == "lightning"
+    ]
+
+
 def heads_reaching(config: MiniMoEConfig, distance: int, weight: float = 0.5) -> int:
     """How many lightning heads of ``config`` still give a token at least ``weight`` of its
     weight ``distance`` tokens later: λ^distance = exp(−s·distance) ≥ weight.
 
-    A head's slope s depends on its layer's index among *all* the model's layers
-    (:func:`minimoe.attention.lightning_slopes`); softmax layers have no decay and are not
-    counted.
+    Softmax layers have no decay and are not counted.
     """
-    count = 0
-    for layer, kind in enumerate(config.layer_types):
-        if kind == "lightning":
-            slopes = lightning_slopes(config.num_heads, layer, config.num_layers).double()
-            count += int((torch.exp(-slopes * distance) >= weight).sum())
-    return count
+    return sum(
+        int((torch.exp(-slopes * distance) >= weight).sum())
+        for slopes in lightning_slopes_by_layer(config)
+    )
 
 
 # ------------------------------------------------------------------------- 09.mla_cache_bytes
@@ -141,21 +147,12 @@ def _reaching_index_among_lightning_layers(config, distance, weight=0.5):
 
 
 def _reaching_base_two(config, distance, weight=0.5):
-    count = 0
-    for layer, kind in enumerate(config.layer_types):
-        if kind == "lightning":
-            slopes = lightning_slopes(config.num_heads, layer, config.num_layers).double()
-            count += int((2.0 ** (-slopes * distance) >= weight).sum())
-    return count
+    slopes = lightning_slopes_by_layer(config)
+    return sum(int((2.0 ** (-s * distance) >= weight).sum()) for s in slopes)
 
 
 def _reaching_slope_as_decay(config, distance, weight=0.5):
-    count = 0
-    for layer, kind in enumerate(config.layer_types):
-        if kind == "lightning":
-            slopes = lightning_slopes(config.num_heads, layer, config.num_layers).double()
-            count += int((slopes**distance >= weight).sum())
-    return count
+    return sum(int((s**distance >= weight).sum()) for s in lightning_slopes_by_layer(config))
 
 
 def _reaching_share_not_count(config, distance, weight=0.5):
