@@ -2,7 +2,8 @@
 options).
 
 minimoe doctor                 versions, device, threads, and whether the notebooks are built
-minimoe course build|check     generate the notebooks from their sources, or check they are current
+minimoe course build|check     generate the notebooks and course pages, or check they are current
+minimoe course times [NN ...]  run notebooks as CI does; record their times for the syllabus
 minimoe bench attention        measured attention benchmark (table, JSON and plot)
 minimoe bench generation       measured long generations: prefill, decode, rollouts, caches
 minimoe flops                  M1 vs R1 vs Qwen3 generation FLOPs, and the report's claims
@@ -53,22 +54,75 @@ def _notebook_status(root: Path | None) -> str:
 
 
 def course_cmd(args: argparse.Namespace) -> int:
-    from minimoe import course
+    from minimoe import course, kit
 
     root = args.root or course.find_root()
+    if args.lessons and args.action != "times":
+        print(f"`minimoe course {args.action}` takes no lessons (only `course times` does)")
+        return 2
+    if args.action == "times":
+        return course_times(root, args.lessons, args.workers)
     stale = course.build(root, check=args.action == "check")
     names = [path.relative_to(root).as_posix() for path in stale]
+    problems = kit.problems(root, [lesson.source for lesson in course.lessons(root)])
+    if problems:
+        print("the lessons and the course kit disagree:")
+        print("\n".join(f"  {problem}" for problem in problems))
     if args.action == "check":
         if names:
             print("out of date (run `minimoe course build` and commit the result):")
             print("\n".join(f"  {name}" for name in names))
+        if names or problems:
             return 1
         print(
-            f"all {2 * len(course.lessons(root))} notebooks and the solutions file are up to date"
+            f"all {2 * len(course.lessons(root))} notebooks, the solutions file and the course "
+            "pages are up to date"
         )
         return 0
     print(f"wrote {len(names)} file(s)" + "".join(f"\n  {name}" for name in names))
     return 0
+
+
+def course_times(root: Path, wanted: list[str], workers: int) -> int:
+    """Run lessons' notebooks as CI does, record their wall times, and rebuild the syllabus."""
+    import json
+    import subprocess
+    import tempfile
+
+    from minimoe import course, kit
+
+    lessons = course.lessons(root)
+    known = {kit.lesson_id(lesson.source): lesson for lesson in lessons}
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        print(f"no such lesson: {', '.join(unknown)} (the lessons are {', '.join(known)})")
+        return 2
+    chosen = [known[ident] for ident in wanted] if wanted else lessons
+    course.build(root)  # time what the sources say now
+    notebooks = [
+        str(path.relative_to(root))
+        for lesson in chosen
+        for path in (lesson.solution, lesson.student)
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "times.json"
+        command = [
+            sys.executable, "-m", "pytest", "-q", "-p", "minimoe.notebook_times",
+            "--notebook-times", str(output), "--nbval-lax", "--nbval-current-env",
+            "--nbval-cell-timeout=900", "-n", str(workers), "--dist", "loadfile", *notebooks,
+        ]  # fmt: skip
+        print("running:", " ".join(command[2:]), flush=True)
+        returncode = subprocess.run(command, cwd=root).returncode
+        if not output.exists():
+            print(f"pytest wrote no times (exit code {returncode})")
+            return 1
+        run = json.loads(output.read_text(encoding="utf-8"))
+    recorded, failed = kit.record_times(root, run)
+    course.build(root)
+    print(f"recorded {len(recorded)} notebook time(s) in {kit.TIMES}; the syllabus is rebuilt")
+    if failed:
+        print("not recorded, because a cell failed:\n" + "\n".join(f"  {name}" for name in failed))
+    return 1 if failed or returncode else 0
 
 
 def bench_cmd(args: argparse.Namespace) -> int:
@@ -257,10 +311,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=doctor)
 
     p = sub.add_parser(
-        "course", help="generate lessons/ and solutions/ notebooks from their sources"
+        "course",
+        help="generate the notebooks and course pages from the lesson sources; time the notebooks",
     )
     p.add_argument(
-        "action", choices=["build", "check"], help="build: write; check: fail if out of date"
+        "action",
+        choices=["build", "check", "times"],
+        help="build: write; check: fail if anything is out of date or inconsistent; "
+        "times: run notebooks as CI does and record their wall times in course/times.json",
+    )
+    p.add_argument(
+        "lessons", nargs="*", metavar="NN", help="times only: the lessons to time (default: all)"
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=2,
+        help="times only: notebooks run at once (default 2, as in CI)",
     )
     p.add_argument("--root", type=Path, default=None, help="course repository root")
     p.set_defaults(func=course_cmd)

@@ -12,6 +12,8 @@ Markdown cells tagged ``solution`` (``# %% [markdown] tags=["solution"]`` in the
 to "Check your understanding") appear in the solutions notebook only. The solved code of every
 exercise is also written to ``minimoe/exercises/solutions.json``, keyed by the exercise name of
 the ``check("NN.name", ...)`` call that follows it, so that ``show_solution`` can print it.
+Where the repository has a ``course/`` folder, the bibliography and the syllabus' generated part
+are rebuilt from the lessons too (:func:`minimoe.kit.pages`).
 
 Both notebooks get the same two opening cells: "Open in Colab" / Binder badges and a setup cell
 that installs minimoe where it is missing (Colab). Output is deterministic (fixed cell ids, no outputs, sorted
@@ -25,6 +27,8 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from minimoe import kit
 
 # Where the course is published. Badges and the Colab install line are built from these two names.
 GITHUB_REPO = "minimoe-course/minimoe"
@@ -80,8 +84,13 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def lessons(root: Path) -> list[Lesson]:
-    """Every lesson source under ``root/solutions`` (files named ``NN_name.py``), in order."""
-    sources = sorted((root / "solutions").glob("[0-9][0-9]_*.py"))
+    """Every lesson source under ``root/solutions`` (``NN_name.py``, or ``NNb_name.py`` for a
+    lesson between NN and the next), in order."""
+    sources = sorted(
+        path
+        for path in (root / "solutions").glob("[0-9][0-9]*_*.py")
+        if kit.LESSON_ID.match(path.name)
+    )
     return [
         Lesson(src, src.with_suffix(".ipynb"), root / "lessons" / f"{src.stem}.ipynb")
         for src in sources
@@ -199,7 +208,9 @@ def _render(lesson: Lesson, root: Path) -> tuple[dict[Path, str], dict[str, str]
 
 
 def build(root: Path, *, check: bool = False) -> list[Path]:
-    """Generate every notebook under ``root``. Returns the notebooks that were (or would be) changed.
+    """Generate every notebook under ``root``, the exercises' solutions file, and the generated
+    ``course/`` pages (the bibliography and the syllabus' tables, see :mod:`minimoe.kit`).
+    Returns the files that were (or would be) changed.
 
     With ``check=True`` nothing is written: the returned list names the notebooks that are out of
     date, including generated notebooks whose source no longer exists.
@@ -216,6 +227,7 @@ def build(root: Path, *, check: bool = False) -> list[Path]:
             raise SourceError(f"{lesson.source.name}: exercises {repeated} are solved twice")
         answers.update(lesson_answers)
     outputs[root / SOLUTIONS_JSON] = json.dumps(answers, indent=1, sort_keys=True) + "\n"
+    outputs.update(kit.pages(root, [lesson.source for lesson in lessons(root)]))
     for target, text in outputs.items():
         expected.add(target)
         current = target.read_text(encoding="utf-8") if target.exists() else None

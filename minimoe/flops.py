@@ -15,6 +15,8 @@ Nothing here runs a model, so the same arithmetic serves a 64-wide minimoe model
 - **FLOPs** (lesson 08): :func:`prefill_flops`, :func:`decode_flops` and
   :func:`generation_flops`, built from the per-layer :func:`attention_flops`,
   :func:`lightning_decode_flops` and :func:`lightning_prefill_flops`.
+- **GPU time and its price** (lessons 08 and 12): :class:`GpuRental`, and M1's RL run as its
+  report states it, :data:`M1_RL_RENTAL`.
 
 :class:`~minimoe.config.MiniMoEConfig` describes minimoe models; :class:`Architecture` also
 describes DeepSeek's MLA layers, shared experts and dense first layers, and every FLOP and cache
@@ -890,3 +892,56 @@ def plot_generation_flops(max_tokens: int = 131_072, prompt: int = 1, points: in
     right.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+# ----------------------------------------------------------------------- GPU time and its price
+
+
+@dataclass(frozen=True)
+class GpuRental:
+    """A run stated the way reports state one: so many GPUs for so many days, at a rental price.
+
+    Only the three stated numbers are stored; what follows from them is computed. A rental price
+    prices GPU time, not a model: what the run left out (earlier training stages, failed runs,
+    data, staff, owning the chips) is not in it, whatever the GPU-hours come to.
+
+    Attributes:
+        gpus: GPUs used at once.
+        days: wall-clock days of the run.
+        cost_usd: the stated rental cost of the whole run, in US dollars.
+        gpu: the GPU's name, for tables.
+    """
+
+    gpus: int
+    days: float
+    cost_usd: float
+    gpu: str = "GPU"
+
+    def __post_init__(self) -> None:
+        _check_positive("gpus", self.gpus)
+        for name in ("days", "cost_usd"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+    @property
+    def gpu_hours(self) -> float:
+        """GPUs × days × 24 hours."""
+        return self.gpus * self.days * 24
+
+    @property
+    def price_per_gpu_hour(self) -> float:
+        """The rental price the stated cost implies, in dollars per GPU-hour."""
+        return self.cost_usd / self.gpu_hours
+
+    def peak_flops(self, flops_per_gpu_second: float) -> float:
+        """What the GPUs could compute in the run at ``flops_per_gpu_second`` each, all the time
+        (a ceiling: real runs reach a fraction of a chip's peak)."""
+        if not flops_per_gpu_second > 0:
+            raise ValueError(f"flops_per_gpu_second must be positive, got {flops_per_gpu_second!r}")
+        return self.gpu_hours * 3600 * flops_per_gpu_second
+
+
+M1_RL_RENTAL = GpuRental(gpus=512, days=21, cost_usd=534_700, gpu="H800")
+"""MiniMax-M1's RL stage as its report states it (arXiv 2506.13585, §1): "full RL training on
+512 H800 GPUs" in "only three weeks, with a rental cost of just $534,700"."""

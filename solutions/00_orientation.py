@@ -59,7 +59,14 @@
 # | 05 | Tasks and a warm start | tokenizer, verifiable tasks, a safe verifier, SFT |
 # | 06 | Policy gradients to GRPO | REINFORCE, group advantages, PPO clipping |
 # | 07 | CISPO | the fork-token argument measured, CISPO vs GRPO and DAPO |
-# | 08-14 | efficiency, long context, distillation, licenses, geopolitics, scaling out, capstone | |
+# | 07b | Long answers | RL on answers of varied length, where rare tokens decide |
+# | 08 | Efficiency | FLOPs and memory, M1 vs R1 from their public configs |
+# | 09 | Long context | cache memory at scale, decay half-lives, retrieval as context grows |
+# | 10 | Distillation | a student trained on a teacher's outputs, and what such evidence shows |
+# | 11 | Open weights and licenses | license clauses, a "may I ...?" explorer, openness ratings |
+# | 12 | The race | a sourced timeline, export controls, allegations, benchmark noise |
+# | 13 | Scaling out | expert and data parallelism with torch.distributed |
+# | 14 | Capstone | design, train, tune, evaluate and license your own hybrid |
 #
 # Each lesson imports from the `minimoe` library what earlier lessons built, so you can also
 # use every piece outside the notebooks.
@@ -256,6 +263,9 @@ plt.show()
 # - `active_fraction`: the share of M1 that one token uses, from its config.
 # - `idle_parameters`: the same question for a model with dense layers and a shared expert,
 #   which gave R1's active count from its config, and the two reports' conventions side by side.
+#
+# **Key terms:** reasoning model, active parameters, dense layer, routed expert, shared expert,
+# multi-head latent attention, FLOPs.
 #
 # ## Try it
 #

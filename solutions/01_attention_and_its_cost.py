@@ -379,6 +379,9 @@ print(f"one head's n×n float32 score matrix at 1M tokens: {n_million**2 * 4 / 1
 # - Measured slopes: time grows about like n² for both forms, memory like n² for the explicit
 #   form and like n for the fused one.
 #
+# **Key terms:** softmax attention, scaled dot-product attention, query, key, value, causal mask,
+# KV cache, grouped-query attention, bfloat16.
+#
 # ## Try it
 #
 # Decoding one token at context t should cost time proportional to t, since it reads t keys.

@@ -552,6 +552,9 @@ assert view.crossover == 1024
 # retrieval, and replaced every eighth layer with softmax attention for that reason [2]. Lesson
 # 04 builds that hybrid and tests it on a retrieval task.
 #
+# **Key terms:** linear attention, kernel trick, recurrent form, masked form, decay, decay mask,
+# per-head slopes, half-life, blockwise tiling, lightning attention.
+#
 # ## Try it
 #
 # Which block size is fastest? Each block costs about 4·B·d multiply-adds per token for its

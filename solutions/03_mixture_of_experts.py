@@ -449,6 +449,9 @@ plt.show()
 #
 # Lesson 04 puts the MoE layer after lightning and softmax attention and builds the whole hybrid.
 #
+# **Key terms:** Mixture of Experts, expert, router, top-k routing, SwiGLU, load-balancing loss,
+# coefficient of variation, capacity factor, token dropping.
+#
 # ## Try it
 #
 # Is balance free? Train the two layers of the measurement above for several seeds and compare

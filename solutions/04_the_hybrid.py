@@ -489,6 +489,9 @@ print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 # - A recall experiment, where the all-lightning model falls behind as pairs outnumber its
 #   state, and one softmax layer recovers retrieval.
 #
+# **Key terms:** hybrid model, layer schedule, RoPE, partial RoPE, post-norm, DeepNorm, RMSNorm,
+# output gate, hybrid cache, multi-query associative recall.
+#
 # ## Try it
 #
 # How big must a lightning state be to recall N pairs? Rerun the experiment for the

@@ -439,6 +439,9 @@ if not is_smoke():
 # - `pass_at_k`, derived by counting, and the pass@k curve of the warm start: the share of
 #   problems where some sample is right, far above the share of right samples.
 #
+# **Key terms:** tokenizer, task generator, Countdown, verifier, supervised fine-tuning, loss
+# mask, warm start, greedy, temperature, held-out, pass@k.
+#
 # ## Try it
 #
 # How much SFT does RL need? Train shorter warm starts and watch pass@1 and pass@8. Start from

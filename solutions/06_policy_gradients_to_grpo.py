@@ -265,7 +265,7 @@ assert (slopes[1.0][rv > 1.21] == 0).all() and (slopes[1.0][rv < 1.19] == 1).all
 assert (slopes[-1.0][rv < 0.79] == 0).all() and (slopes[-1.0][rv > 0.81] == -1).all()
 
 # %% [markdown]
-# The clip is one-sided (the cell asserts it). A good token whose probability has already grown
+# The clipping is one-sided (the cell asserts it). A good token whose probability has already grown
 # by 20% (r > 1.2) gets zero gradient; a good token whose probability *fell* keeps its full
 # gradient, so mistakes can always be undone. The same holds, mirrored, for a bad token below
 # r = 0.8. Lesson 07 asks which tokens land in the flat, zero-gradient parts, and what that costs.
@@ -481,6 +481,10 @@ print(f"lesson 06 ran in {time.perf_counter() - lesson_start:.0f} s")
 # - A GRPO run that raised the sorting model's T = 1 accuracy.
 # - DAPO's four changes, and `equal_reward_share`, a prediction of the groups dynamic sampling
 #   drops that the run shows to be far too low, because prompts differ in difficulty.
+#
+# **Key terms:** policy, policy gradient, REINFORCE, baseline, advantage, group-relative
+# advantage, GRPO, importance ratio, off-policy, PPO, clipping, KL penalty, k3 estimator, DAPO,
+# dynamic sampling.
 #
 # ## Try it
 #

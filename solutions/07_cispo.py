@@ -824,6 +824,9 @@ print(f"lesson 07 ran in {time.perf_counter() - lesson_start:.0f} s")
 # - The rest of M1's recipe: the 40K and 80K budgets, AdamW's ε = 1e-15, the repetition stop,
 #   and R1's nearly unclipped GRPO for contrast.
 #
+# **Key terms:** CISPO, fork, importance-sampling weight, stop-gradient, FP32 LM head,
+# truncated importance sampling.
+#
 # ## Try it
 #
 # Is PPO's clip a brake worth having? Rerun part 4 with `lr=5e-5` (still 4 updates per batch):

@@ -656,6 +656,10 @@ print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 # - The difference between open weights and open source, element by element (OSAID), and the
 #   European Open Source AI Index's score, computed yourself, beside MOF classes and FMTI totals.
 #
+# **Key terms:** open weights, open source, Apache-2.0, MIT, patent grant, retaliation clause,
+# NOTICE, acceptable-use policy, derivative, Open Source AI Definition, European Open Source AI
+# Index, openness score, Model Openness Framework, Foundation Model Transparency Index.
+#
 # ## Try it
 #
 # - **Add a license.** Copy an entry of `minimoe/data/licenses.json` into a dict, change it to a

@@ -18,7 +18,8 @@
 # 1. build a **sourced, dated timeline** from October 2022 to the releases after M1, filter it by
 #    kind and by actor, and tell verified facts from reported ones;
 # 2. set the **export controls** against the compute that M1's report names, 512 H800 GPUs for
-#    three weeks, and redo its rental-price arithmetic, including what it leaves out;
+#    three weeks (lesson 08 did the arithmetic of its rental price), and set that price beside
+#    DeepSeek-V3's;
 # 3. sort the **distillation allegations** into who alleged what, on what evidence, and what such
 #    evidence can and cannot show;
 # 4. compute **noise bands** for benchmarks of a given size, and find which gaps in M1's own
@@ -138,29 +139,27 @@ for event in filter_events(events, kinds=["policy"], actors=governments):
 #   rule moved such licences to case-by-case review [12] [R].
 #
 # **M1's own compute figure.** The M1 report states that the "full RL training on 512 H800
-# GPUs" took "only three weeks, with a rental cost of just $534,700" [1] [V]. Check the
-# arithmetic, and compare it with the convention DeepSeek used for V3 [7] [V]:
+# GPUs" took "only three weeks, with a rental cost of just $534,700" [1] [V]. Lesson 08 worked
+# through its arithmetic and what it leaves out; `minimoe.flops.M1_RL_RENTAL` holds the figure.
+# Compare it with the convention DeepSeek used for V3 [7] [V]:
 
 # %%
-m1_gpus, m1_days, m1_cost = 512, 21, 534_700  # M1 report [1]
-m1_gpu_hours = m1_gpus * m1_days * 24
-m1_price = m1_cost / m1_gpu_hours
-print(f"M1 RL stage: {m1_gpus} GPUs x {m1_days} days x 24 h = {m1_gpu_hours:,} H800 GPU-hours")
-print(f"implied rental price: ${m1_price:.2f} per H800-hour")
+from minimoe.flops import M1_RL_RENTAL  # 512 H800s, 21 days, $534,700 (lesson 08)
+
+m1_gpu_hours, m1_price = M1_RL_RENTAL.gpu_hours, M1_RL_RENTAL.price_per_gpu_hour
+print(f"M1 RL stage: {m1_gpu_hours:,.0f} H800 GPU-hours at ${m1_price:.2f} per GPU-hour")
 
 v3_gpu_hours, v3_price = 2_788_000, 2.0  # DeepSeek-V3 report [7]: 2,788K GPU-hours at $2/h
 v3_cost = v3_gpu_hours * v3_price
 print(f"DeepSeek-V3 training run: {v3_gpu_hours:,} GPU-hours x ${v3_price:.0f} = ${v3_cost:,.0f}")
 print(f"M1's RL stage used {m1_gpu_hours / v3_gpu_hours:.1%} of V3's GPU-hours")
-assert m1_gpu_hours == 258_048 and abs(m1_price - 2.07) < 0.01 and v3_cost == 5_576_000
+assert v3_cost == 5_576_000
 
 # %% [markdown]
 # Both reports price GPU time at about $2 per H800-hour. These are **rental-equivalent** prices
-# of a stated run, not what either company spent. What the $534,700 leaves out is written in
-# the report itself: M1 starts from MiniMax-Text-01, continues its pretraining on 7.5T more
-# tokens, and is fine-tuned before RL begins [1] [V]. None of those stages is in the figure, nor
-# are data building, failed runs, staff or the cost of owning the chips. DeepSeek's $5.576M
-# carries the same kind of caveat in its own words: it covers "only the official training of
+# of a stated run, not what either company spent. M1's leaves out every stage before RL
+# (lesson 08 lists them) [1] [V]. DeepSeek's $5.576M carries the same kind of caveat in its own
+# words: it covers "only the official training of
 # DeepSeek-V3, excluding the costs associated with prior research and ablation experiments"
 # [7] [V]. So the last line above compares two different things: one RL stage against a full
 # pretraining run. Read it as "the RL stage is not where most of the compute goes", not as a
@@ -553,12 +552,15 @@ print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 #
 # - A sourced timeline of 2022-2026 as data, with a validating loader, filters by kind, actor and
 #   date, and an explorer that shows every event's status and source.
-# - The rental arithmetic of M1's RL figure: 258,048 H800 GPU-hours, about $2.07 per hour, the
-#   same convention as DeepSeek-V3's $2, and a list of what the figure leaves out.
+# - M1's RL figure from lesson 08, 258,048 H800 GPU-hours at about $2.07 per hour, beside
+#   DeepSeek-V3's: the same rental convention, at about $2.
 # - A way to read distillation claims: who alleged what, on which evidence, and which kinds of
 #   evidence can establish training on another model's outputs.
 # - `noise_band`, `is_distinguishable` and `problems_needed`: the binomial noise of benchmark
 #   scores, and the problem counts at which the gaps in M1's own table stand out from it.
+#
+# **Key terms:** export controls, H800, GPU-hour, rental-equivalent, distillation, allegation,
+# self-reported benchmark, thinking budget, standard error, noise band, commoditisation.
 #
 # ## Try it
 #
@@ -579,7 +581,8 @@ print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 # 1. A lab reports 78% against a rival's 74% on a 50-problem benchmark, averaged over 8 samples
 #    per problem. Can you conclude that its model is better at this kind of problem?
 # 2. Why does averaging 32 samples per AIME problem not make every AIME gap meaningful?
-# 3. Why is $534,700 not "the cost of M1"? Name two things it leaves out.
+# 3. M1's RL stage ran on 512 H800s for three weeks. What does that figure show about the export
+#    controls, and what does it not show?
 # 4. Which kind of evidence would show that a model was trained on another model's API outputs,
 #    and which party would have to produce it?
 
@@ -594,10 +597,10 @@ print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 # 2. Because 32 samples average away only the sampling of answers to the same problems. The
 #    choice of problems is not averaged away, and each AIME edition is a fixed set of problems. A gap
 #    must exceed the one-sample noise of a benchmark that size to say something about the models.
-# 3. It is the rental-equivalent price of the RL stage alone (512 H800s for three weeks at about
-#    $2.07 per GPU-hour). It leaves out MiniMax-Text-01's pretraining, the continued pretraining
-#    on 7.5T tokens, the fine-tuning before RL, data and environment building, failed runs,
-#    staff, and the cost of owning rather than renting the chips.
+# 3. It shows a scale: the RL stage of an open-weight reasoning model fitted on 512 chips of an
+#    export-controlled generation in three weeks. It does not show where MiniMax's GPUs are or
+#    when they were obtained, nor what the whole model took: the figure prices the RL stage
+#    alone (lesson 08).
 # 4. Either a signal the teacher planted before the outputs were collected (a watermark whose
 #    "radioactivity" shows up in the student), or the provider's own records of accounts and
 #    traffic. The first needs the teacher's owner to have watermarked and the student's weights

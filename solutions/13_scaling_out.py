@@ -443,6 +443,10 @@ print(f"M1's layers: {kinds.count('lightning')} lightning, {kinds.count('softmax
 #   shares and the group's routing counts.
 # - Lightning attention split over chunks, with your prefix combine of the chunks' states.
 #
+# **Key terms:** rank, world size, backend, collective operation, all-reduce, all-to-all, gloo,
+# NCCL, torchrun, data parallelism, expert parallelism, global router, sequence parallelism,
+# prefix combine.
+#
 # ## Try it
 #
 # - In a terminal: `torchrun --nproc-per-node 4 -m minimoe.distributed check`, or

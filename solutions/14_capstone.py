@@ -578,6 +578,8 @@ print(f"lesson 14 ran in {time.perf_counter() - lesson_start:.0f} s")
 #   and stale numbers.
 # - A license chosen with reasons, with the clauses that answer the uses you care about.
 #
+# **Key terms:** compute budget, budget gate, model card, standard error.
+#
 # ## Try it
 #
 # - **Another schedule.** Set `layer_pattern="LLLS"`, `"LS"` or `"S"` and run everything again.

@@ -175,3 +175,17 @@ def test_parameter_counts_of_the_compared_models_are_close():
         name: count_parameters(bench_config(256, pattern))[0] for name, pattern in SCHEDULES.items()
     }
     assert max(totals.values()) / min(totals.values()) < 1.1
+
+
+def test_timed_decode_steps_write_in_place_and_never_copy_the_cache(monkeypatch):
+    """Each timed step continues from the last one's cache, inside the room reserved once: the
+    only buffer growth is that reservation, one per softmax layer."""
+    from minimoe.attention import KVCache
+
+    grown = []
+    original = KVCache._grow
+    monkeypatch.setattr(KVCache, "_grow", lambda self, n: (grown.append(n), original(self, n)))
+    model = bench_models(64, max_seq_len=512)["all-softmax"]
+    row = measure_decode(model, "all-softmax", 100, Timing(repeats=5, min_total_s=0.0))
+    assert len(grown) == model.config.num_layers
+    assert row["cache_rel_diff"] == 0 and row["context"] == 100

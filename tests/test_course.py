@@ -14,7 +14,11 @@ from minimoe.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 
 SOURCE = '''# %% [markdown]
-# # A lesson
+# # 01 · A lesson
+#
+# 1. double a number;
+# 2. check it;
+# 3. explain it.
 
 # %%
 def double(x):
@@ -28,11 +32,22 @@ def double(x):
 print(check("01.double", double))
 
 # %% [markdown]
+# ## What you built
+#
+# A doubler.
+#
+# **Key terms:** doubler.
+#
 # ## Check your understanding
 # 1. Why twice?
 
 # %% [markdown] tags=["solution"]
 # 1. Because the answer is 2x.
+
+# %% [markdown]
+# ## Sources
+#
+# 1. Arithmetic: https://example.org
 '''
 
 
@@ -103,7 +118,7 @@ def test_check_catches_a_source_edited_but_not_rebuilt(repo, capsys):
     course.build(repo)
     assert main(["course", "check", "--root", str(repo)]) == 0
     src = repo / "solutions/01_demo.py"
-    src.write_text(src.read_text().replace("# # A lesson", "# # A lesson, edited"))
+    src.write_text(src.read_text().replace("A doubler.", "A doubler, edited."))
     assert main(["course", "check", "--root", str(repo)]) == 1
     assert "lessons/01_demo.ipynb" in capsys.readouterr().out
     assert main(["course", "build", "--root", str(repo)]) == 0

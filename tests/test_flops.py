@@ -334,3 +334,17 @@ def test_the_flops_command_prints_writes_json_and_a_plot(tmp_path, capsys):
     rows = json.loads(path.read_text())
     assert rows == comparison_rows()
     assert plot.stat().st_size > 10_000
+
+
+def test_the_m1_rl_rental_figure():
+    from minimoe.flops import M1_RL_RENTAL, GpuRental
+
+    assert M1_RL_RENTAL.gpu_hours == 512 * 21 * 24 == 258_048
+    assert M1_RL_RENTAL.price_per_gpu_hour == pytest.approx(534_700 / 258_048)
+    assert round(M1_RL_RENTAL.price_per_gpu_hour, 2) == 2.07
+    assert M1_RL_RENTAL.peak_flops(1e15) == pytest.approx(258_048 * 3600 * 1e15)
+    for bad in (dict(gpus=0), dict(days=-1), dict(cost_usd=0), dict(days=True)):
+        with pytest.raises(ValueError):
+            GpuRental(**{**dict(gpus=8, days=1, cost_usd=100.0), **bad})
+    with pytest.raises(ValueError, match="flops_per_gpu_second"):
+        M1_RL_RENTAL.peak_flops(0)

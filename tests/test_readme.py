@@ -43,3 +43,12 @@ def test_the_library_map_lists_every_module():
         folder = relative.split("/")[0] + "/"
         if relative not in named and folder not in named and path.name != "__init__.py":
             raise AssertionError(f"minimoe/{relative} has no row in README's library map")
+
+
+def test_the_lessons_table_says_which_lessons_are_available():
+    from minimoe import course, kit
+
+    lessons = kit.read_lessons([lesson.source for lesson in course.lessons(ROOT)])
+    rows = kit.readme_lessons(ROOT)
+    assert len(rows) >= 15, "README lost its lessons table (| # | lesson | ... | status |)"
+    assert kit.readme_problems(ROOT, lessons) == []

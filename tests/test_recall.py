@@ -1,4 +1,4 @@
-"""The associative-recall task, its metric and the experiment runner (lesson 04)."""
+"""The associative-recall task, its metric and the experiment runners (lessons 04 and 09)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from minimoe.experiments.recall import (
     recall_accuracy,
     recall_loss,
     recall_model_config,
+    recall_vs_context,
     run_recall_experiment,
     train_recall,
 )
@@ -152,3 +153,29 @@ def test_learning_rate_warms_up_holds_then_decays_to_a_tenth():
     assert run.lr_at(9) == run.lr_at(69) == 1.0
     assert run.lr_at(99) == pytest.approx(0.1)
     assert all(run.lr_at(s) >= run.lr_at(s + 1) for s in range(10, 99))
+
+
+def test_recall_vs_context_trains_short_and_tests_longer_contexts():
+    run = RecallRun(steps=2, batch_size=2, pair_counts=(2, 4), eval_sequences=4)
+    base = recall_model_config(TASK, "LS")
+    configs = {"hybrid": base, "all-lightning": base.replace(layer_pattern="LL")}
+    results = recall_vs_context(configs, TASK, run, [12, 2, 8], progress=False)
+    assert [r.name for r in results] == ["hybrid", "all-lightning"]
+    for r in results:
+        assert list(r.accuracy) == [2, 8, 12] and all(0 <= a <= 1 for a in r.accuracy.values())
+        assert r.contexts == {n: TASK.seq_len(n) for n in (2, 8, 12)}
+        assert r.longest_trained() == 4 and set(r.trained.accuracy) == {2, 4}
+    # Same data, same seed: the same model trained again gives the same accuracies.
+    again = recall_vs_context({"hybrid": base}, TASK, run, [2, 8, 12], progress=False)
+    assert again[0].accuracy == results[0].accuracy
+
+
+def test_recall_vs_context_refuses_what_cannot_be_evaluated():
+    run = RecallRun(steps=1, batch_size=2, pair_counts=(2,), eval_sequences=2)
+    short = recall_model_config(TASK, "LS", max_seq_len=8)
+    with pytest.raises(ValueError, match="max_seq_len"):
+        recall_vs_context({"short": short}, TASK, run, [12], progress=False)
+    with pytest.raises(ValueError, match="empty"):
+        recall_vs_context({"x": recall_model_config(TASK, "LS")}, TASK, run, [], progress=False)
+    with pytest.raises(ValueError, match="num_pairs"):
+        recall_vs_context({"x": recall_model_config(TASK, "LS")}, TASK, run, [13], progress=False)

@@ -508,14 +508,16 @@ def _bar(items, desc: str, progress: bool):
 def _bench(plan: GenerationPlan, timing: Timing, progress: bool) -> list[Row]:
     rows: list[Row] = []
     models = bench_models(plan.width, plan.max_seq_len)
-    jobs = [(name, n) for name in models for n in plan.prefill_ns]
+    # Models interleaved at each size, so that a change in the machine's load between jobs
+    # does not fall on one model only.
+    jobs = [(name, n) for n in plan.prefill_ns for name in models]
     for name, n in _bar(jobs, "prefill", progress):
         rows.append(measure_prefill(models[name], name, n, timing))
-    jobs = [(name, c) for name in models for c in plan.contexts]
+    jobs = [(name, c) for c in plan.contexts for name in models]
     for name, context in _bar(jobs, "decode", progress):
         rows.append(measure_decode(models[name], name, context, timing))
     decode_rows = [row for row in rows if row["measure"] == "decode"]
-    jobs = [(name, n) for name in models for n in plan.rollouts]
+    jobs = [(name, n) for n in plan.rollouts for name in models]
     for name, n in _bar(jobs, "rollouts", progress):
         estimate = estimated_rollout_seconds(decode_rows, name, n, prompt=16)
         if (

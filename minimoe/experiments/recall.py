@@ -18,7 +18,9 @@ A softmax layer can look back at every earlier token and find the matching key e
 lightning layer must squeeze all N pairs into a fixed (head_dim × head_dim) state per head, as
 a sum of outer products k_iᵀ v_i; with more pairs than the state can keep apart, the answers
 blur. :func:`run_recall_experiment` trains tiny models with different layer schedules on equal
-budgets and measures their recall accuracy.
+budgets and measures their recall accuracy (lesson 04). :func:`recall_vs_context` trains them on
+short contexts and measures recall as the context grows past the longest they trained on
+(lesson 09).
 
 Everything is seeded and pure: the same arguments give the same batches and the same models.
 """
@@ -323,3 +325,72 @@ def run_recall_experiment(
         config = base.replace(layer_pattern=pattern)
         results.append(train_recall(config, task, run, name=pattern, progress=progress))
     return results
+
+
+@dataclass
+class ContextRecall:
+    """Recall of one trained model at contexts up to and beyond those it trained on.
+
+    Attributes:
+        name: the label given to the model.
+        trained: the training run (``trained.accuracy`` holds the trained numbers of pairs).
+        accuracy: recall accuracy per evaluated number of pairs N.
+        contexts: tokens in a sequence of N pairs, per evaluated N (:meth:`RecallTask.seq_len`).
+    """
+
+    name: str
+    trained: RecallResult
+    accuracy: dict[int, float]
+    contexts: dict[int, int]
+
+    def longest_trained(self) -> int:
+        """The largest number of pairs the model trained on."""
+        return max(self.trained.accuracy)
+
+
+def recall_vs_context(
+    configs: dict[str, MiniMoEConfig],
+    task: RecallTask,
+    run: RecallRun,
+    eval_pair_counts: Sequence[int],
+    eval_seed: int = 7,
+    progress: bool = True,
+) -> list[ContextRecall]:
+    """Retrieval as the context grows: train every model on the short contexts of
+    ``run.pair_counts`` (equal budgets, the same batches), then measure its recall at every N of
+    ``eval_pair_counts``, which may hold more pairs, and so longer contexts, than any training
+    sequence did.
+
+    Args:
+        configs: label -> model config (e.g. the hybrid, all-lightning, the hybrid with RoPE on
+            every dimension). Every config must fit the longest evaluated sequence.
+        task: the token layout; every evaluated N must be at most ``task.num_keys``.
+        run: the training settings, shared by all models.
+        eval_pair_counts: the numbers of pairs N to evaluate at.
+        eval_seed: seeds the evaluation sequences (``run.eval_sequences`` per N), the same for
+            every model.
+    """
+    counts = sorted(set(eval_pair_counts))
+    if not counts:
+        raise ValueError("eval_pair_counts is empty: give the numbers of pairs to evaluate at")
+    if counts[0] < 1 or counts[-1] > task.num_keys:
+        raise ValueError(
+            f"eval_pair_counts {counts} must lie between 1 and num_keys={task.num_keys} "
+            "(num_pairs: the keys of one sequence are distinct)"
+        )
+    longest = task.seq_len(counts[-1])
+    for name, config in configs.items():
+        if config.max_seq_len < longest:
+            raise ValueError(
+                f"{name}: config.max_seq_len={config.max_seq_len} < {longest} tokens, the "
+                f"longest evaluated sequence ({counts[-1]} pairs)"
+            )
+    out = []
+    for name, config in configs.items():
+        trained = train_recall(config, task, run, name=name, progress=progress)
+        accuracy = {
+            n: evaluate_recall(trained.model, task, n, run.eval_sequences, seed=eval_seed)
+            for n in counts
+        }
+        out.append(ContextRecall(name, trained, accuracy, {n: task.seq_len(n) for n in counts}))
+    return out
