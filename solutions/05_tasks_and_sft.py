@@ -27,8 +27,10 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
+from minimoe.env import best_device
 from minimoe.smoke import is_smoke, pick
 
+DEVICE = best_device()  # "cuda" on a GPU runtime such as Colab's, else "cpu" (or "mps")
 torch.manual_seed(0)
 lesson_start = time.perf_counter()
 
@@ -212,7 +214,7 @@ from minimoe.train import train_sft
 
 recipe = pick(SFT_SORTING, SFT_SORTING.smoke())
 torch.manual_seed(recipe.seed)
-model = MiniMoE(recipe.model_config())
+model = MiniMoE(recipe.model_config()).to(DEVICE)
 total, active = count_parameters(model)
 print(f"{total:,} parameters, {active:,} active per token")
 start = time.perf_counter()

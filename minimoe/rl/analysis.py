@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from minimoe.generate import generate
+from minimoe.env import model_device
+from minimoe.generate import generate, sample_next
 from minimoe.rl.advantages import group_advantages
 from minimoe.rl.losses import LossConfig, default_config, get_policy_loss
 from minimoe.rl.metrics import trust_region_mask
@@ -329,6 +330,8 @@ def sampler_and_trainer_logprobs(
         (``<eos>`` included, padding after it excluded).
     """
     ids, prompt_mask = TOKENIZER.batch_encode(prompts, left_pad=True)
+    device = model_device(sampler)
+    ids, prompt_mask = ids.to(device), prompt_mask.to(device)
     out = generate(
         sampler,
         ids,
@@ -337,7 +340,7 @@ def sampler_and_trainer_logprobs(
         eos_id=TOKENIZER.eos_id,
         generator=generator,
     )
-    generated = torch.arange(out.tokens.shape[1]) < out.lengths.unsqueeze(1)
+    generated = torch.arange(out.tokens.shape[1], device=device) < out.lengths.unsqueeze(1)
     full_ids = torch.cat([ids, out.tokens], dim=1)
     full_mask = torch.cat([prompt_mask, generated.long()], dim=1)
     was_training = trainer.training
@@ -351,7 +354,12 @@ def sampler_and_trainer_logprobs(
 
 
 def final_hidden(model: nn.Module, ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """The hidden states the LM head reads (after the final norm), ``(batch, seq, hidden)``."""
+    """The hidden states the LM head reads (after the final norm), ``(batch, seq, hidden)``.
+
+    ``ids`` and ``attention_mask`` are moved to the model's device; so is the result.
+    """
+    device = model_device(model)
+    ids, attention_mask = ids.to(device), attention_mask.to(device)
     captured: list[torch.Tensor] = []
     handle = model.norm.register_forward_hook(lambda _m, _i, out: captured.append(out.detach()))
     try:
@@ -412,7 +420,7 @@ def head_precision_sweep(
     for scale in scales:
         scaled = weight * scale
         logits = hidden.float() @ scaled.float().T
-        tokens = torch.multinomial(logits.softmax(-1), 1, generator=generator)
+        tokens = sample_next(logits, generator=generator)[:, None]
         reference = head_logprobs(hidden[None], scaled, tokens.T, torch.float32)[0]
         rounded = head_logprobs(hidden[None], scaled, tokens.T, torch.bfloat16)[0]
         agreement = probability_agreement(reference.exp(), rounded.exp())

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from minimoe.env import model_device
 from minimoe.generate import generate
 from minimoe.tasks import TOKENIZER, Problem
 
@@ -43,10 +44,11 @@ def sample_completions(
 ) -> list[str]:
     """Generate one completion per prompt and decode it up to (not including) <eos>."""
     ids, mask = TOKENIZER.batch_encode(list(prompts), left_pad=True)
+    device = model_device(model)
     out = generate(
         model,
-        ids,
-        attention_mask=mask,
+        ids.to(device),
+        attention_mask=mask.to(device),
         max_new_tokens=max_new_tokens,
         temperature=temperature,
         top_p=top_p,

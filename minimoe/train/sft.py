@@ -19,6 +19,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from minimoe.checkpoint import load_checkpoint, save_checkpoint
+from minimoe.env import model_device
 from minimoe.tasks import TOKENIZER, Problem
 from minimoe.train.evaluate import evaluate
 
@@ -125,6 +126,7 @@ def train_sft(
     if not train_problems:
         raise ValueError("train_sft needs at least one training problem")
     model.train()
+    device = model_device(model)
     optimizer = make_optimizer(model, config.lr, config.betas, config.weight_decay)
     start = 0
     if resume:
@@ -144,6 +146,7 @@ def train_sft(
         batch_rng = torch.Generator().manual_seed(config.seed * 1_000_003 + step)
         index = torch.randint(len(train_problems), (config.batch_size,), generator=batch_rng)
         ids, loss_mask = encode_sft_batch([train_problems[i] for i in index.tolist()])
+        ids, loss_mask = ids.to(device), loss_mask.to(device)
         lr = config.lr_at(step)
         for group in optimizer.param_groups:
             group["lr"] = lr
