@@ -2,6 +2,7 @@
 
 minimoe doctor                 versions, device, threads, and whether the notebooks are built
 minimoe course build|check     generate the notebooks from their sources, or check they are current
+minimoe course site            build the course website (Jupyter Book 1.x) into build/site
 minimoe bench attention        measured attention benchmark (table, JSON and plot)
 """
 
@@ -48,6 +49,19 @@ def course_cmd(args: argparse.Namespace) -> int:
     from minimoe import course
 
     root = args.root or course.find_root()
+    if args.action == "site":
+        from minimoe import site
+
+        try:
+            html = site.build(root, args.out or root / "build" / "site")
+        except site.SiteBuildError as err:
+            print(err, file=sys.stderr)
+            return 1
+        print(f"built the course website in {html}")
+        print(
+            f"view it: python -m http.server --directory {html} 8000, then open http://localhost:8000"
+        )
+        return 0
     stale = course.build(root, check=args.action == "check")
     names = [path.relative_to(root).as_posix() for path in stale]
     if args.action == "check":
@@ -165,9 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
         "course", help="generate lessons/ and solutions/ notebooks from their sources"
     )
     p.add_argument(
-        "action", choices=["build", "check"], help="build: write; check: fail if out of date"
+        "action",
+        choices=["build", "check", "site"],
+        help="build: write; check: fail if out of date; site: build the course website",
     )
     p.add_argument("--root", type=Path, default=None, help="course repository root")
+    p.add_argument(
+        "--out", type=Path, default=None, help="site: output folder (default ROOT/build/site)"
+    )
     p.set_defaults(func=course_cmd)
 
     p = sub.add_parser("bench", help="measured benchmarks")
