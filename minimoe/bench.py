@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import json
 import math
-import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,6 +53,7 @@ from minimoe.attention import (
     lightning_slopes,
 )
 from minimoe.attention.lightning import per_sequence_scratch_bytes
+from minimoe.experiments.scaling import Scaling, plot_scaling, time_call
 
 Row = dict[str, Any]
 
@@ -63,30 +63,6 @@ HF_BLOCK_SIZE = 256
 # both implementations) do not drown the attention itself.
 MODULE_HIDDEN = 64
 _FLOAT32 = 4
-
-
-def time_call(
-    fn: Callable[[], object],
-    repeats: int,
-    warmup: int = 1,
-    clock: Callable[[], float] = time.perf_counter,
-    min_total_s: float = 0.0,
-    max_repeats: int = 50,
-) -> float:
-    """Median time of ``fn()`` in seconds by ``clock``, over at least ``repeats`` calls after
-    ``warmup``, and more (up to ``max_repeats``) until the timed calls add up to
-    ``min_total_s``: a fast call on a noisy machine then gets enough samples for a steady
-    median, a slow one is not repeated needlessly."""
-    if repeats <= 0 or max_repeats < repeats:
-        raise ValueError(f"need 0 < repeats <= max_repeats, got {repeats} and {max_repeats}")
-    for _ in range(warmup):
-        fn()
-    times: list[float] = []
-    while len(times) < repeats or (sum(times) < min_total_s and len(times) < max_repeats):
-        start = clock()
-        fn()
-        times.append(clock() - start)
-    return statistics.median(times)
 
 
 def matmul_rate(
@@ -391,7 +367,7 @@ def write_json(rows: Sequence[Row], path: str | Path) -> Path:
     return path
 
 
-def summarize(rows: Sequence[Row]) -> list[str]:
+def headline_ratios(rows: Sequence[Row]) -> list[str]:
     """The headline ratios of an attention run, as sentences (all from the same run)."""
     times = {(row["method"], row["n"]): row for row in rows if "time_s" in row}
     blockwise = sorted(n for method, n in times if method == "lightning_blockwise")
@@ -436,8 +412,6 @@ def plot_attention(rows: Sequence[Row], path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from minimoe.scaling import Scaling, plot_scaling
-
     runs = []
     for method in dict.fromkeys(row["method"] for row in rows if "time_s" in row):
         timed = sorted(
@@ -465,7 +439,7 @@ def main_attention(json_path: str | Path = "bench_attention.json", max_n: int = 
     rows = bench_attention(ns)
     print_table(rows)
     print()
-    for line in summarize(rows):
+    for line in headline_ratios(rows):
         print(line)
     print(f"wrote {write_json(rows, json_path)}")
     print(f"wrote {plot_attention(rows, Path(json_path).with_suffix('.png'))}")

@@ -1,9 +1,14 @@
-"""The ``minimoe`` command.
+"""The ``minimoe`` command (``minimoe --help`` lists the same, ``minimoe COMMAND --help`` the
+options).
 
 minimoe doctor                 versions, device, threads, and whether the notebooks are built
 minimoe course build|check     generate the notebooks from their sources, or check they are current
 minimoe course site            build the course website (Jupyter Book 1.x) into build/site
 minimoe bench attention        measured attention benchmark (table, JSON and plot)
+minimoe demo                   SFT then CISPO on a tiny hybrid MoE; a table and a plot
+minimoe recipe NAME --out F    train a named recipe (how the shipped checkpoints are made)
+minimoe compare                RL losses side by side over seeds (same SFT start, same budget)
+minimoe licenses               the license table: patents, thresholds, outputs, naming, law, OSI
 """
 
 from __future__ import annotations
@@ -83,6 +88,27 @@ def bench_cmd(args: argparse.Namespace) -> int:
     return bench.main_attention(json_path=args.json, max_n=args.max_n)
 
 
+def licenses_cmd(args: argparse.Namespace) -> int:
+    import json
+
+    from minimoe.licenses import format_rows, license_rows, load_licenses, model_rows, to_records
+
+    table = load_licenses()
+    print("Model licenses, clause by clause (education, not legal advice)\n")
+    print(format_rows(license_rows(table)))
+    print("\nWhich model uses which license, from which date\n")
+    print(format_rows(model_rows(table)))
+    if args.json:
+        if not args.json.parent.is_dir():
+            raise FileNotFoundError(
+                f"--json {args.json}: folder {args.json.parent} does not exist; create it first"
+            )
+        text = json.dumps(to_records(table), indent=1, ensure_ascii=False)
+        args.json.write_text(text + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
 def _smoke(args: argparse.Namespace) -> None:
     if args.smoke:
         import os
@@ -114,13 +140,13 @@ def recipe_cmd(args: argparse.Namespace) -> int:
 def compare_cmd(args: argparse.Namespace) -> int:
     import json
 
-    from minimoe.recipes import compare_losses, get_recipe, summarize
+    from minimoe.recipes import compare_losses, get_recipe, summarize_over_seeds
 
     _smoke(args)
     rows = compare_losses(
         get_recipe(args.recipe), tuple(args.losses), tuple(args.seeds), progress=not args.quiet
     )
-    summary = summarize(
+    summary = summarize_over_seeds(
         rows, ("sft_greedy", "sft_sampled", "rl_greedy", "rl_sampled", "rl_seconds")
     )
     print(f"\n{'loss':<8}" + "".join(f"{k:>22}" for k in next(iter(summary.values()))))
@@ -233,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--smoke", action="store_true", help="toy sizes: finishes in seconds")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=compare_cmd)
+
+    p = sub.add_parser(
+        "licenses", help="the license table: patents, user thresholds, outputs, naming, OSI"
+    )
+    p.add_argument(
+        "--json", type=Path, default=None, metavar="PATH", help="also write the full table as JSON"
+    )
+    p.set_defaults(func=licenses_cmd)
     return parser
 
 

@@ -17,7 +17,7 @@ from minimoe.model import count_parameters
 from minimoe.recipes import CISPO_SORTING, RunResult, run_recipe
 from minimoe.smoke import is_smoke
 from minimoe.tasks import TOKENIZER
-from minimoe.train.evaluate import max_completion_tokens, sample_completions
+from minimoe.train.evaluate import complete_prompts, max_completion_tokens
 
 
 def generation_speed(model, problems, repeats: int = 1) -> float:
@@ -26,12 +26,12 @@ def generation_speed(model, problems, repeats: int = 1) -> float:
     start = time.perf_counter()
     tokens = 0
     for _ in range(repeats):
-        texts = sample_completions(
+        texts = complete_prompts(
             model,
             [p.prompt for p in problems],
             max_new_tokens=budget,
             generator=torch.Generator().manual_seed(0),
-        )
+        ).texts()
         tokens += sum(len(TOKENIZER.encode(t)) for t in texts)
     return tokens / (time.perf_counter() - start)
 

@@ -21,6 +21,7 @@ from torch import nn
 
 from minimoe.attention import KVCache, LightningAttention, SoftmaxAttention
 from minimoe.config import MiniMoEConfig
+from minimoe.flops import parameter_counts
 from minimoe.moe import MoE, MoEStats
 from minimoe.norm import RMSNorm
 
@@ -30,13 +31,6 @@ from minimoe.norm import RMSNorm
 LIGHTNING_NORM_EPS = 1e-6
 
 LayerCache = torch.Tensor | KVCache
-
-
-def _tensor_bytes(value: object) -> int:
-    """Bytes held by a tensor, or by the tensors among an object's attributes (a KVCache)."""
-    if isinstance(value, torch.Tensor):
-        return value.numel() * value.element_size()
-    return sum(_tensor_bytes(v) for v in vars(value).values() if isinstance(v, torch.Tensor))
 
 
 @dataclass
@@ -58,8 +52,10 @@ class HybridCache:
     attention_mask: torch.Tensor | None = None
 
     def nbytes(self) -> int:
-        """Memory held by the cache, in bytes."""
-        return sum(_tensor_bytes(entry) for entry in self.layers)
+        """Memory held by the cache, in bytes: each layer's entry reports its own ``nbytes``
+        (a state tensor's, or a KVCache's keys and values). :func:`minimoe.flops.hybrid_cache_bytes`
+        predicts it from the config."""
+        return sum(entry.nbytes for entry in self.layers)
 
 
 @dataclass
@@ -235,27 +231,14 @@ class MiniMoE(nn.Module):
         return torch.cat([past_mask.to(torch.long), attention_mask.to(torch.long)], dim=1)
 
 
-def _expert_parameters(config: MiniMoEConfig) -> int:
-    return 3 * config.hidden_size * config.expert_hidden
-
-
-def _attention_parameters(config: MiniMoEConfig, layer_type: str) -> int:
-    hidden, width = config.hidden_size, config.attention_width
-    if layer_type == "lightning":
-        # fused qkv, output gate, out projection, and the RMSNorm over all heads
-        return 3 * hidden * width + hidden * width + width * hidden + width
-    kv_width = config.num_kv_heads * config.head_dim
-    return hidden * width + 2 * hidden * kv_width + width * hidden
-
-
 def count_parameters(model_or_config: MiniMoE | MiniMoEConfig) -> tuple[int, int]:
     """Total and active parameters.
 
     "Active" follows MiniMax's convention (456B total / 45.9B active for M1): the parameters
     one token uses, *excluding* the embedding and LM head, with k of the E experts per layer.
 
-    For a config the count is analytic (works for paper-scale presets); for a model it is
-    read from the module's real parameters.
+    For a config the count is analytic (:func:`minimoe.flops.parameter_counts`, which works for
+    paper-scale presets); for a model it is read from the module's real parameters.
 
     Returns:
         (total, active) as ints.
@@ -272,15 +255,4 @@ def count_parameters(model_or_config: MiniMoE | MiniMoEConfig) -> tuple[int, int
         raise TypeError(
             f"count_parameters expects a MiniMoE or MiniMoEConfig, got {type(model_or_config).__name__}"
         )
-    config = model_or_config
-    hidden = config.hidden_size
-    embedding = config.vocab_size * hidden * (1 if config.tie_embeddings else 2)
-    router = hidden * config.num_experts
-    norms = 2 * hidden  # input_layernorm and post_attention_layernorm
-    total = embedding + hidden  # + the final norm
-    active = hidden
-    for layer_type in config.layer_types:
-        shared = _attention_parameters(config, layer_type) + router + norms
-        total += shared + config.num_experts * _expert_parameters(config)
-        active += shared + config.top_k * _expert_parameters(config)
-    return total, active
+    return parameter_counts(model_or_config)

@@ -231,10 +231,11 @@ def compare_losses(
     return rows
 
 
-def summarize(
+def summarize_over_seeds(
     rows: list[dict], keys: tuple[str, ...] = ("rl_greedy", "rl_sampled", "rl_seconds")
-) -> dict:
-    """Mean and standard deviation (over seeds) of ``keys`` for each loss."""
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """``{loss: {key: (mean, standard deviation over seeds)}}`` for rows of
+    :func:`compare_losses` (or any rows with a ``"loss"`` and the ``keys``)."""
     out: dict[str, dict[str, tuple[float, float]]] = {}
     for loss in dict.fromkeys(r["loss"] for r in rows):
         mine = [r for r in rows if r["loss"] == loss]

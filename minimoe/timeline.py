@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from minimoe.records import check_choice, check_fields
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "timeline.json"
 
 KINDS = ("model release", "policy", "allegation", "benchmark", "business")
@@ -98,17 +100,7 @@ def parse_event(record: Mapping[str, Any], where: str = "event") -> Event:
             URL that is not http(s), a description with a line break or over
             :data:`MAX_DESCRIPTION` characters.
     """
-    if not isinstance(record, Mapping):
-        raise TimelineError(f"{where}: expected an object with fields, got {type(record).__name__}")
-    missing = [name for name in REQUIRED_FIELDS if name not in record]
-    if missing:
-        raise TimelineError(f"{where}: missing field(s) {', '.join(missing)}")
-    unknown = sorted(set(record) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
-    if unknown:
-        raise TimelineError(
-            f"{where}: unknown field(s) {', '.join(unknown)}; "
-            f"allowed: {', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)}"
-        )
+    check_fields(record, where, REQUIRED_FIELDS, OPTIONAL_FIELDS, error=TimelineError)
     for name in REQUIRED_FIELDS + OPTIONAL_FIELDS:
         if name in record and not isinstance(record[name], str):
             raise TimelineError(f"{where}: field '{name}' must be a string, got {record[name]!r}")
@@ -118,15 +110,8 @@ def parse_event(record: Mapping[str, Any], where: str = "event") -> Event:
         date, precision = _parse_date(record["date"])
     except ValueError as err:
         raise TimelineError(f"{where}: {err}") from None
-    if record["kind"] not in KINDS:
-        raise TimelineError(
-            f"{where}: field 'kind' must be one of {', '.join(KINDS)}; got {record['kind']!r}"
-        )
-    if record["status"] not in STATUSES:
-        raise TimelineError(
-            f"{where}: field 'status' must be one of {', '.join(STATUSES)}; "
-            f"got {record['status']!r}"
-        )
+    check_choice(record, "kind", KINDS, where, error=TimelineError)
+    check_choice(record, "status", STATUSES, where, error=TimelineError)
     if not record["url"].startswith(("https://", "http://")):
         raise TimelineError(f"{where}: field 'url' must start with https://, got {record['url']!r}")
     description = record["description"]

@@ -234,7 +234,7 @@ plt.show()
 # products of d numbers, and n² numbers to store, per head. We expect time and memory to grow
 # like n². Let us measure rather than trust the formula.
 #
-# `minimoe.scaling.measure_scaling` calls a function at several lengths n. It reports the
+# `minimoe.experiments.scaling.measure_scaling` calls a function at several lengths n. It reports the
 # median time of a few calls, and the peak memory the call's tensors take, which it reads from
 # torch's profiler. A cost c·nᵖ is a straight line of slope p on log-log axes, so
 # `loglog_slope` fits p.
@@ -247,7 +247,7 @@ plt.show()
 # `F.scaled_dot_product_attention`.
 
 # %%
-from minimoe.scaling import loglog_slope, measure_scaling, plot_scaling
+from minimoe.experiments.scaling import loglog_slope, measure_scaling, plot_scaling
 
 torch.set_num_threads(1)
 heads, head_dim = 2, 64

@@ -30,7 +30,7 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
-from minimoe.bench import time_call
+from minimoe.experiments.scaling import time_call
 from minimoe.exercises import check
 from minimoe.smoke import is_smoke, pick
 
@@ -323,7 +323,7 @@ assert all(diff < 1e-5 for (_, dtype), diff in worst.items() if dtype == torch.f
 import torch.nn.functional as F
 
 from minimoe.attention import causal_softmax_attention
-from minimoe.scaling import measure_scaling, plot_scaling
+from minimoe.experiments.scaling import measure_scaling, plot_scaling
 
 heads, head_dim = 2, 64
 speed_slopes = lightning_slopes(heads, 0, 2)
@@ -412,7 +412,7 @@ if not is_smoke():
 # million-token sequence:
 
 # %%
-from minimoe.scaling import kv_cache_bytes, lightning_state_bytes
+from minimoe.flops import kv_cache_bytes, lightning_state_bytes
 
 n_lightning, n_softmax = m1.layer_types.count("lightning"), m1.layer_types.count("softmax")
 states = lightning_state_bytes(n_lightning, m1.num_heads, m1.head_dim, bytes_per_value=4)

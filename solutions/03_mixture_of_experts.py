@@ -197,7 +197,7 @@ for name, router_logits in cases.items():
 #
 # ## Does the loss balance the experts? A measurement
 #
-# `train_moe_layer` (in `minimoe.widgets.moe`) trains one MoE layer with 16 experts (top-2) on
+# `train_moe_layer` (in `minimoe.experiments.moe_load`) trains one MoE layer with 16 experts (top-2) on
 # a small synthetic task. Every token comes from one of 16 clusters, and the target is the token times
 # its cluster's own random matrix, so experts have a reason to specialise. We train twice
 # with the same seed, the same data and the same initial weights. The only difference is the
@@ -211,7 +211,7 @@ for name, router_logits in cases.items():
 # this regression loss is much smaller than a language model's cross-entropy.
 
 # %%
-from minimoe.widgets.moe import plot_expert_load, train_moe_layer
+from minimoe.experiments.moe_load import plot_expert_load, train_moe_layer
 
 steps = pick(300, 20)
 runs = {}

@@ -169,13 +169,13 @@ for i in (0, 7):
 # - a **softmax** layer keeps the keys and values of every token so far, and grows by one row
 #   per token.
 #
-# `minimoe.generate.generate` prefills the prompt in one pass, then samples one token at a
+# `minimoe.generation.generate` prefills the prompt in one pass, then samples one token at a
 # time and carries a `HybridCache`. The model is untrained, so the tokens are noise, but the
 # machinery is real. Check that decoding with the cache gives the same greedy tokens as
 # recomputing the whole sequence at every step:
 
 # %%
-from minimoe.generate import generate
+from minimoe.generation import generate
 
 prompt = torch.randint(0, tiny.vocab_size, (2, 12)).to(DEVICE)
 out = generate(model, prompt, max_new_tokens=20, temperature=0.0)
@@ -295,7 +295,7 @@ assert 0.25e9 < state_bytes < 0.35e9 and 40e9 < kv_bytes < 43e9
 # they are asked for?
 
 # %%
-from minimoe.recall import RecallTask, make_recall_batch
+from minimoe.experiments.recall import RecallTask, make_recall_batch
 
 task = RecallTask(num_keys=64, num_values=8, num_queries=16)
 sample = make_recall_batch(
@@ -331,7 +331,7 @@ print("answers:  ", "  ".join(f"v{int(a) - K * V - K}" for a in sample.labels[0,
 
 # %%
 from minimoe.model import count_parameters
-from minimoe.recall import RecallRun, recall_model_config, run_recall_experiment
+from minimoe.experiments.recall import RecallRun, recall_model_config, run_recall_experiment
 
 patterns = {"LL": "all lightning", "SS": "all softmax", "LS": "hybrid"}
 base = recall_model_config(task, "LS")

@@ -299,15 +299,15 @@ print(f"n=16, c=2: pass@1 = {pass_at_k(16, 2, 1):.3f}, pass@8 = {pass_at_k(16, 2
 # averaged over problems with your function.
 
 # %%
-from minimoe.train.evaluate import max_completion_tokens, sample_completions
+from minimoe.train.evaluate import complete_prompts, max_completion_tokens
 
 n_samples, problems = 16, held_out[: pick(60, 8)]
-texts = sample_completions(
+texts = complete_prompts(
     model,
     [p.prompt for p in problems for _ in range(n_samples)],
     max_new_tokens=max_completion_tokens(problems),
     generator=torch.Generator().manual_seed(0),
-)
+).texts()
 correct = [
     sum(p.verify(t) for t in texts[i * n_samples : (i + 1) * n_samples])
     for i, p in enumerate(problems)

@@ -182,14 +182,18 @@ print("advantages:", [round(a, 2) for a in group_advantages(example, 4).tolist()
 # GRPO applies this per token and averages it over each answer's tokens, then over the
 # answers [2, 3].
 #
-# **Exercise 2.** Return the clipped objective (to be *maximised*) element by element.
+# **Exercise 2.** Return the clipped objective (to be *maximised*) element by element. Give the
+# two edges of the trust region their own names, [1 − ε_low, 1 + ε_high]: PPO and GRPO set both
+# to the same ε, and lesson 07 meets a loss that widens only the upper one. The library's GRPO
+# and DAPO losses call this very function (`minimoe.rl.losses.ppo_clip_objective`).
 
 
 # %%
-def ppo_clip_objective(ratio, advantages, eps):
+def ppo_clip_objective(ratio, advantages, eps_low, eps_high):
     """PPO's per-token clipped surrogate, same shape as ratio."""
     ### BEGIN SOLUTION
-    return torch.min(ratio * advantages, ratio.clamp(1 - eps, 1 + eps) * advantages)
+    clipped = ratio.clamp(1 - eps_low, 1 + eps_high)
+    return torch.min(ratio * advantages, clipped * advantages)
     ### END SOLUTION
 
 
@@ -204,7 +208,7 @@ ppo_clip_objective = check("06.ppo_clip_objective", ppo_clip_objective)
 r = torch.linspace(0.4, 1.8, 281, requires_grad=True)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
 for advantage, color in ((1.0, "tab:green"), (-1.0, "tab:red")):
-    objective = ppo_clip_objective(r, torch.full_like(r, advantage), 0.2)
+    objective = ppo_clip_objective(r, torch.full_like(r, advantage), 0.2, 0.2)
     (slope,) = torch.autograd.grad(objective.sum(), r)
     axes[0].plot(r.detach(), objective.detach(), color=color, label=f"Â = {advantage:+.0f}")
     axes[1].plot(r.detach(), slope, color=color, label=f"Â = {advantage:+.0f}")
@@ -319,7 +323,7 @@ for name, acc in (("after SFT", before), ("after GRPO", after)):
     print(f"{name:<26}{values[0]:>8.3f}{values[1]:>8.3f}")
 rewards_seen = [h["reward"] for h in history]
 print(f"mean reward per step: first {rewards_seen[0]:.3f}, last {rewards_seen[-1]:.3f}")
-assert all(0.0 <= h["reward"] <= 1.0 and h["clip_fraction"] < 0.5 for h in history)
+assert all(h["clip_fraction"] < 0.5 for h in history)
 
 # %% [markdown]
 # The reward per step is noisy: each step sees only 16 prompts, some easy and some hard. The

@@ -56,7 +56,7 @@ lesson_start = time.perf_counter()
 # %%
 import ipywidgets as widgets
 
-from minimoe.rl.analysis import gradient_weight_curve
+from minimoe.experiments.fork_tokens import gradient_weight_curve
 
 
 def draw_gradient_weights(eps=0.2, is_eps_high=4.0):
@@ -112,13 +112,16 @@ cispo_loss = check("07.cispo_loss", cispo_loss)
 # token before each update. The updates use CISPO, so every token keeps learning; at each
 # update we ask which tokens PPO's trust region (ε = 0.2) *would* cut, and what share of the
 # gradient they carry (`dropped_gradient_mass`: the summed |r·Â| of those tokens over the
-# summed |r·Â| of all tokens).
+# summed |r·Â| of all tokens). `replay_updates` takes the same `RLConfig` as the RL trainer and
+# runs the trainer's own update loop (`minimoe.rl.trainer.update_policy`, with the optimizer
+# `train_rl` builds), keeping what each update saw.
 
 # %%
 from minimoe.checkpoint import load_checkpoint
+from minimoe.experiments.fork_tokens import replay_updates
 from minimoe.recipes import SFT_SORTING, SHIPPED
-from minimoe.rl.analysis import replay_updates
 from minimoe.rl.rollout import collect_rollout
+from minimoe.rl.trainer import RLConfig
 from minimoe.train.evaluate import max_completion_tokens
 
 recipe = pick(SFT_SORTING, SFT_SORTING.smoke())
@@ -132,7 +135,8 @@ rollout = collect_rollout(
     max_new_tokens=budget,
     generator=torch.Generator().manual_seed(0),
 )
-replay = replay_updates(model, rollout, loss="cispo", updates=pick(8, 3), lr=1e-4)
+config = RLConfig(loss="cispo", updates_per_batch=pick(8, 3), lr=1e-4)
+replay = replay_updates(model, rollout, config)
 print(f"{rollout.ids.shape[0]} answers, mean reward {rollout.rewards.mean():.3f}")
 
 # %%
@@ -141,14 +145,14 @@ from minimoe.rl import clip_fraction, dropped_gradient_mass
 print(
     f"{'update':>6}{'max r':>8}{'clipped (PPO 0.2)':>19}{'grad mass dropped':>19}{'clipped (DAPO)':>16}"
 )
-for snap in replay.snapshots:
+for snap in replay.updates:
     args = (snap.ratio, replay.advantages, replay.mask)
     ppo = clip_fraction(*args, 0.2, 0.2).item(), dropped_gradient_mass(*args, 0.2, 0.2).item()
     dapo = clip_fraction(*args, 0.2, 0.28).item()
     print(
         f"{snap.update:>6}{snap.metrics['max_ratio']:>8.2f}{ppo[0]:>19.3%}{ppo[1]:>19.3%}{dapo:>16.3%}"
     )
-assert replay.snapshots[0].metrics["clip_fraction"] == 0.0  # the first update is on-policy
+assert replay.updates[0].metrics["clip_fraction"] == 0.0  # the first update is on-policy
 
 # %% [markdown]
 # Update 1 is on-policy: r = 1 for every token and nothing is clipped. From update 2 on, the
@@ -159,9 +163,9 @@ assert replay.snapshots[0].metrics["clip_fraction"] == 0.0  # the first update i
 # against its ratio at the last update.
 
 # %%
-from minimoe.rl.analysis import token_view
+from minimoe.experiments.fork_tokens import token_view
 
-last = replay.snapshots[-1]
+last = replay.updates[-1]
 view = token_view(replay.old_logp, last.ratio, replay.advantages, replay.mask, 0.2, 0.2)
 fig, ax = plt.subplots(figsize=(7, 4))
 kept = ~view.clipped
@@ -209,7 +213,7 @@ plt.show()
 # the two sides counted apart:
 
 # %%
-from minimoe.rl.analysis import clip_rate_by_probability
+from minimoe.experiments.fork_tokens import clip_rate_by_probability
 
 above = clip_rate_by_probability(view.old_prob, view.clipped_high)
 below = clip_rate_by_probability(view.old_prob, view.clipped_low)
@@ -238,7 +242,7 @@ print(
 # Here are a few answers with the tokens PPO would clip at the last update in [brackets]:
 
 # %%
-from minimoe.rl.analysis import highlight_tokens
+from minimoe.experiments.fork_tokens import highlight_tokens
 from minimoe.rl.metrics import trust_region_mask
 
 outside = ~trust_region_mask(last.ratio, replay.advantages, 0.2, 0.2) & replay.mask.bool()
@@ -255,7 +259,7 @@ for i in list(first_per_prompt.values())[:6]:
 # under DAPO and under CISPO: DAPO's is exactly zero on every clipped token; CISPO's is not.
 
 # %%
-from minimoe.rl.analysis import per_token_gradient
+from minimoe.experiments.fork_tokens import per_token_gradient
 
 grads = {
     loss: per_token_gradient(loss, last.logp, replay.old_logp, replay.advantages, replay.mask)
@@ -281,8 +285,8 @@ if clipped.any():
 # so read the curves for their spread as much as for their means.
 
 # %%
-from minimoe.recipes import accuracies, summarize
-from minimoe.rl.trainer import RLConfig, train_rl
+from minimoe.recipes import accuracies, summarize_over_seeds
+from minimoe.rl.trainer import train_rl
 
 losses, seeds = ("cispo", "dapo", "grpo"), pick((0, 1), (0,))
 start = accuracies(
@@ -341,12 +345,11 @@ plt.show()
 # from:
 
 # %%
-summary = summarize(runs, ("rl_greedy", "rl_sampled", "last_reward"))
+summary = summarize_over_seeds(runs, ("rl_greedy", "rl_sampled", "last_reward"))
 print(f"{'':<10}{'greedy':>16}{'T=1':>16}{'last reward':>16}")
 print(f"{'SFT start':<10}{start['rl_greedy']:>16.3f}{start['rl_sampled']:>16.3f}")
 for loss, stats in summary.items():
     print(f"{loss:<10}" + "".join(f"{f'{m:.3f} ± {s:.3f}':>16}" for m, s in stats.values()))
-assert all(0 <= h["reward"] <= 1 for r in runs for h in r["history"])
 
 # %% [markdown]
 # Compare the differences between losses with the spread between seeds before reading anything
@@ -381,7 +384,7 @@ assert all(0 <= h["reward"] <= 1 for r in runs for h in r["history"])
 # probability of every sampled token.
 
 # %%
-from minimoe.rl.analysis import (
+from minimoe.experiments.precision import (
     cast_copy,
     probability_agreement,
     ratio_noise,
@@ -436,7 +439,7 @@ plt.show()
 # a bf16 head with an fp32 head on the same fp32 hidden states:
 
 # %%
-from minimoe.rl.analysis import final_hidden, head_precision_sweep
+from minimoe.experiments.precision import final_hidden, head_precision_sweep
 from minimoe.tasks import TOKENIZER
 
 ids, mask = TOKENIZER.batch_encode(prompts)

@@ -83,7 +83,7 @@ def _row(method, n, time_s, **fields):
     return {"method": method, "n": n, "time_s": time_s, **fields}
 
 
-def test_summary_gives_the_headline_ratios_of_one_run():
+def test_headline_ratios_of_one_run():
     rows = [
         _row("matmul", 2048, 0.1),
         _row("lightning_blockwise", 4096, 0.02, speedup_vs_sdpa=8.0, frac_matmul=0.4, gflops=50.0),
@@ -94,15 +94,17 @@ def test_summary_gives_the_headline_ratios_of_one_run():
         _row("lightning_module", 16384, 0.4),
         _row("hf_lightning_module", 16384, 0.6),
     ]
-    assert bench.summarize(rows) == [
+    assert bench.headline_ratios(rows) == [
         "at n = 4,096: lightning blockwise is 8.0x as fast as SDPA causal, at 40% of the matmul "
         "rate (50 GFLOP/s on its own FLOP count)",
         "time(16,384) / time(4,096) = 4.50 (linear growth gives 4)",
         "minimoe's layer against transformers': 1.50x to 2.00x as fast over n = 4,096..16,384",
     ]
     # without SDPA, a 4x longer run or transformers, there is nothing to compare
-    assert bench.summarize([_row("lightning_blockwise", 1024, 0.01)]) == []
-    assert bench.summarize([{"method": "hf_lightning_module", "note": "not importable"}]) == []
+    assert bench.headline_ratios([_row("lightning_blockwise", 1024, 0.01)]) == []
+    assert (
+        bench.headline_ratios([{"method": "hf_lightning_module", "note": "not importable"}]) == []
+    )
 
 
 def test_plot_has_one_line_per_method_timed_at_two_lengths(tmp_path, monkeypatch):
@@ -136,19 +138,3 @@ def test_bad_arguments_raise():
         bench.bench_attention(ns=(16,), cpu_clock=True)
     with pytest.raises(ValueError):
         bench.bench_attention(ns=())
-    with pytest.raises(ValueError):
-        bench.time_call(lambda: None, repeats=0)
-    with pytest.raises(ValueError, match="max_repeats"):
-        bench.time_call(lambda: None, repeats=5, max_repeats=4)
-
-
-def test_time_call_repeats_fast_calls_until_the_time_budget():
-    calls = []
-    ticks = iter(range(1000))  # a fake clock: every reading is one second after the last
-    seconds = bench.time_call(
-        lambda: calls.append(1), repeats=3, warmup=0, clock=lambda: next(ticks), min_total_s=7
-    )
-    assert seconds == 1 and len(calls) == 7  # 7 timed calls of one "second" each
-    calls.clear()
-    bench.time_call(lambda: calls.append(1), repeats=3, warmup=2, min_total_s=1e9, max_repeats=9)
-    assert len(calls) == 2 + 9  # capped

@@ -340,8 +340,6 @@ def test_every_loss_returns_finite_scalar_and_metrics(name):
     keys |= {"dropped_gradient_mass", "kl_ref"}
     assert keys <= set(out.metrics)
     assert all(isinstance(v, float) and math.isfinite(v) for v in out.metrics.values())
-    assert 0.0 <= out.metrics["clip_fraction"] <= 1.0
-    assert 0.0 <= out.metrics["dropped_gradient_mass"] <= 1.0
     # per-token advantages (batch, seq) are accepted too and equal the broadcast ones
     per_token = adv[:, None].expand_as(logp)
     out2, grad2 = loss_and_grad(name, logp, old, per_token, mask, config=cfg, ref_logp=ref)

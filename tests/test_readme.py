@@ -28,3 +28,18 @@ def test_ci_installs_the_way_the_readme_says():
     for step in ("pip install torch==2.13.0", 'pip install -e ".[dev]"'):
         assert step in setup and step in ci
     assert ci.index("torch==2.13.0") < ci.index('-e ".[dev]"'), "torch must be installed first"
+
+
+def test_the_library_map_lists_every_module():
+    readme = (ROOT / "README.md").read_text()
+    table = re.search(r"## Library map\n(.*?)\n## ", readme, re.S)
+    assert table, "README lost its 'Library map' section"
+    named = set(re.findall(r"`([\w/]+(?:\.py|/))`", table.group(1)))
+    package = ROOT / "minimoe"
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if path.name == "__init__.py" and path.parent == package:
+            continue  # the public API, described above the map
+        folder = relative.split("/")[0] + "/"
+        if relative not in named and folder not in named and path.name != "__init__.py":
+            raise AssertionError(f"minimoe/{relative} has no row in README's library map")

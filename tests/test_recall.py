@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from minimoe.config import MiniMoEConfig
-from minimoe.model import MiniMoE, count_parameters
-from minimoe.recall import (
+from minimoe.experiments.recall import (
     IGNORE_INDEX,
     RecallRun,
     RecallTask,
@@ -19,6 +17,7 @@ from minimoe.recall import (
     run_recall_experiment,
     train_recall,
 )
+from minimoe.model import count_parameters
 
 TASK = RecallTask(num_keys=12, num_values=5, num_queries=4)
 
@@ -119,7 +118,6 @@ def test_train_recall_smoke():
     result = train_recall(config, TASK, SMOKE_RUN, name="LS", progress=False)
     assert result.name == "LS" and len(result.losses) == 3
     assert set(result.accuracy) == {2, 6}
-    assert all(0.0 <= acc <= 1.0 for acc in result.accuracy.values())
     assert result.params == count_parameters(result.model)[0]
     assert not result.model.training
     # Evaluating again on the same seed gives the same number.
@@ -154,13 +152,3 @@ def test_learning_rate_warms_up_holds_then_decays_to_a_tenth():
     assert run.lr_at(9) == run.lr_at(69) == 1.0
     assert run.lr_at(99) == pytest.approx(0.1)
     assert all(run.lr_at(s) >= run.lr_at(s + 1) for s in range(10, 99))
-
-
-def test_lesson04_cache_formula_matches_the_models_cache():
-    from minimoe.exercises.lesson04 import hybrid_cache_bytes
-
-    config = MiniMoEConfig.preset("tiny", num_layers=4, layer_pattern="LLLS")
-    model = MiniMoE(config)
-    with torch.no_grad():
-        cache = model(torch.zeros(3, 10, dtype=torch.long)).cache
-    assert cache.nbytes() == hybrid_cache_bytes(config, seq_len=10, batch=3)

@@ -15,6 +15,7 @@ def smoke(monkeypatch):
     monkeypatch.setenv(ENV_VAR, "1")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_recipe_runs_at_smoke_size_and_writes_checkpoint_and_card(name, smoke, tmp_path):
     out = tmp_path / f"{name}.safetensors"
@@ -46,6 +47,7 @@ def test_shipped_checkpoint_scores_as_its_card_says(name):
     assert f"| {stage}_greedy | {claimed[f'{stage}_greedy']:.3f} |" in card
 
 
+@pytest.mark.slow
 def test_demo_smoke_prints_a_table_and_saves_a_plot(smoke, tmp_path, capsys):
     assert main(["demo", "--smoke", "--quiet", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out

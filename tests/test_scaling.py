@@ -1,4 +1,4 @@
-"""Scaling measurements: the slope fit, peak memory, the sweep, the plot and the cache sizes."""
+"""Scaling measurements: the timer, the slope fit, peak memory, the sweep and the plot."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ import matplotlib
 import pytest
 import torch
 
-from minimoe.config import MiniMoEConfig
-from minimoe.scaling import (
+from minimoe.experiments.scaling import (
     Scaling,
-    kv_cache_bytes,
-    lightning_state_bytes,
     loglog_slope,
     measure_scaling,
     peak_memory_bytes,
     plot_scaling,
+    time_call,
 )
 
 matplotlib.use("Agg")
@@ -115,21 +113,20 @@ def test_plot_scaling_has_log_axes_labels_and_exponents():
         plot_scaling([run], "flops")
 
 
-def test_kv_cache_of_m1_softmax_layers_at_a_million_tokens():
-    m1 = MiniMoEConfig.preset("minimax-m1")
-    softmax_layers = m1.layer_types.count("softmax")
-    assert softmax_layers == 10
-    total = kv_cache_bytes(softmax_layers, m1.num_kv_heads, m1.head_dim, 1_000_000)
-    assert total == 2 * 10 * 8 * 128 * 1_000_000 * 2  # ≈ 41 GB in bfloat16
-    assert kv_cache_bytes(1, 1, 1, 1, bytes_per_value=4) == 8
-    with pytest.raises(ValueError, match="n must be non-negative"):
-        kv_cache_bytes(1, 1, 1, -1)
+def test_time_call_repeats_fast_calls_until_the_time_budget():
+    calls = []
+    ticks = iter(range(1000))  # a fake clock: every reading is one second after the last
+    seconds = time_call(
+        lambda: calls.append(1), repeats=3, warmup=0, clock=lambda: next(ticks), min_total_s=7
+    )
+    assert seconds == 1 and len(calls) == 7  # 7 timed calls of one "second" each
+    calls.clear()
+    time_call(lambda: calls.append(1), repeats=3, warmup=2, min_total_s=1e9, max_repeats=9)
+    assert len(calls) == 2 + 9  # capped
 
 
-def test_lightning_state_of_m1_does_not_depend_on_length():
-    # 70 lightning layers × 64 heads × 128 × 128 float32 values.
-    assert lightning_state_bytes(70, 64, 128) == 70 * 64 * 128 * 128 * 4
-    # One layer's state equals one softmax layer's cache at 512 tokens (8 kv heads, same bytes).
-    assert lightning_state_bytes(1, 64, 128, 2) == kv_cache_bytes(1, 8, 128, 512, 2)
-    with pytest.raises(ValueError, match="non-negative"):
-        lightning_state_bytes(1, -1, 128)
+def test_time_call_rejects_impossible_repeats():
+    with pytest.raises(ValueError):
+        time_call(lambda: None, repeats=0)
+    with pytest.raises(ValueError, match="max_repeats"):
+        time_call(lambda: None, repeats=5, max_repeats=4)

@@ -6,12 +6,25 @@ import math
 
 import pytest
 import torch
-from tiny import task_model
+from tiny import SORT_TWO, task_model, warm_task_model
 
+from minimoe.rl.metrics import trust_region_mask
 from minimoe.rl.rollout import collect_rollout, token_logprobs
-from minimoe.rl.trainer import RLConfig, train_rl
+from minimoe.rl.trainer import (
+    RLConfig,
+    make_policy_batch,
+    train_rl,
+    update_policy,
+)
 from minimoe.tasks import TOKENIZER, make_dataset
-from minimoe.train import SFTConfig, encode_sft_batch, evaluate, pass_at_k, train_sft
+from minimoe.train import (
+    SFTConfig,
+    encode_sft_batch,
+    evaluate,
+    make_optimizer,
+    pass_at_k,
+    train_sft,
+)
 
 _model = task_model
 
@@ -91,11 +104,14 @@ def test_pass_at_k_rejects_impossible_counts():
         pass_at_k(3, 4, 1)
 
 
-def test_evaluate_is_deterministic_and_in_range():
-    model = _model()
-    a = evaluate(model, EVAL, temperature=1.0, samples=4, seed=3)
-    b = evaluate(model, EVAL, temperature=1.0, samples=4, seed=3)
-    assert a == b and 0.0 <= a.accuracy <= 1.0 and set(a.pass_at) == {1, 2, 4}
+def test_evaluate_is_deterministic_and_reports_pass_at_powers_of_two():
+    model = warm_task_model()
+    a = evaluate(model, SORT_TWO[:16], temperature=1.0, samples=4, seed=3)
+    b = evaluate(model, SORT_TWO[:16], temperature=1.0, samples=4, seed=3)
+    assert a == b and set(a.pass_at) == {1, 2, 4}
+    # pass@1 is the mean reward; more tries can only help
+    assert a.pass_at[1] == pytest.approx(a.accuracy)
+    assert a.pass_at[1] < a.pass_at[2] < a.pass_at[4]
 
 
 def test_rollout_masks_cover_the_completion_up_to_eos():
@@ -134,6 +150,60 @@ def test_rl_loop_runs_and_reports_metrics(loss):
         "eval_sampled",
     ):
         assert key in history[-1]
+
+
+@pytest.mark.slow
+def test_rl_raises_the_reward_on_an_easy_task():
+    """30 CISPO steps on two-digit sorting from a weak SFT start (about 2 s): in our runs the
+    mean reward of the last five steps beat the first five by 0.29 to 0.46 (model seeds 0-9)."""
+    model = warm_task_model(seed=0)
+    config = RLConfig(
+        loss="cispo",
+        steps=30,
+        prompts_per_step=16,
+        group_size=8,
+        updates_per_batch=2,
+        lr=3e-3,
+        eval_every=0,
+    )
+    rewards = [record["reward"] for record in train_rl(model, SORT_TWO, config, progress=False)]
+    first, last = sum(rewards[:5]) / 5, sum(rewards[-5:]) / 5
+    assert last > first + 0.15, f"mean reward went from {first:.2f} to {last:.2f}: {rewards}"
+
+
+def _updates_on_one_batch(loss: str, rollout, updates: int = 4):
+    """What rl_step does with one rollout batch: the trainer's optimizer and update loop."""
+    model = warm_task_model().train()
+    config = RLConfig(loss=loss, updates_per_batch=updates, lr=1e-2)
+    optimizer = make_optimizer(model, config.lr, config.betas, config.weight_decay)
+    batch = make_policy_batch(model, rollout, normalize_std=config.normalize_std)
+    return batch, update_policy(model, optimizer, batch, config)
+
+
+def test_cispo_keeps_gradient_on_tokens_that_grpo_clips_inside_the_update_loop():
+    rollout = collect_rollout(
+        warm_task_model(),
+        SORT_TWO[:8],
+        group_size=8,
+        max_new_tokens=6,
+        generator=torch.Generator().manual_seed(0),
+    )
+    batch, grpo = _updates_on_one_batch("grpo", rollout)
+    _, cispo = _updates_on_one_batch("cispo", rollout)
+    learning = batch.mask.bool() & (batch.advantages[:, None] != 0)
+    assert learning.any(), "the batch has no learning signal"
+    # on-policy, nothing is clipped: every token with Â ≠ 0 gets gradient under both losses
+    assert bool((grpo[0].token_grad[learning] != 0).all())
+    clipped_somewhere = False
+    for g, c in zip(grpo[1:], cispo[1:]):
+        outside = learning & ~trust_region_mask(g.ratio, batch.advantages[:, None], 0.2, 0.2)
+        # GRPO: a token gets zero gradient exactly when it left the trust region
+        assert torch.equal(g.token_grad[learning] == 0, outside[learning])
+        # CISPO: every token with Â ≠ 0 still gets gradient, the ones GRPO clips included
+        assert bool((c.token_grad[learning] != 0).all())
+        assert bool((c.token_grad[outside] != 0).all())
+        clipped_somewhere |= bool(outside.any())
+    assert clipped_somewhere, "no token left the trust region: raise the learning rate"
 
 
 def test_unknown_loss_is_refused_with_the_known_names():

@@ -1,95 +1,12 @@
-"""Lesson 03's explorer: the pure training function and the widget, without a browser."""
+"""Lesson 03's explorer: the sliders retrain and redraw, without a browser."""
 
 from __future__ import annotations
 
-import math
-
 import matplotlib
-import pytest
-import torch
 
-from minimoe.widgets.moe import (
-    ClusterTask,
-    dropped_assignments,
-    load_cv,
-    moe_load_explorer,
-    plot_expert_load,
-    train_moe_layer,
-)
+from minimoe.widgets.moe import AUX_WEIGHTS, moe_load_explorer
 
 matplotlib.use("Agg")
-
-
-def test_load_cv_is_zero_when_even_and_largest_when_one_expert_takes_all():
-    assert load_cv(torch.tensor([5, 5, 5, 5])) == pytest.approx(0.0)
-    assert load_cv(torch.tensor([8, 0, 0, 0])) == pytest.approx(math.sqrt(3))
-    with pytest.raises(ValueError, match="positive"):
-        load_cv(torch.zeros(4))
-
-
-def test_dropped_assignments_counts_overflow_beyond_capacity():
-    # 10 tokens, top-2, 4 experts: capacity ceil(1.0 * 10 * 2 / 4) = 5 per expert.
-    counts = torch.tensor([9, 5, 4, 2])
-    assert dropped_assignments(counts, top_k=2, capacity_factor=1.0) == 4
-    assert dropped_assignments(counts, top_k=2, capacity_factor=2.0) == 0
-
-
-def test_cluster_task_targets_follow_each_cluster_map():
-    g = torch.Generator().manual_seed(0)
-    task = ClusterTask.random(num_clusters=3, hidden=4, generator=g)
-    x, y = task.sample(50, g)
-    assert x.shape == y.shape == (50, 4)
-    # Each token's target is x @ A_c for the cluster whose centre it is nearest to.
-    nearest = torch.cdist(x, task.centres).argmin(dim=1)
-    expected = torch.einsum("th,thk->tk", x, task.maps[nearest])
-    torch.testing.assert_close(y, expected)
-
-
-def test_train_moe_layer_reports_a_distribution_and_is_reproducible():
-    a = train_moe_layer(top_k=2, aux_weight=0.0, num_experts=4, steps=3, tokens=32)
-    b = train_moe_layer(top_k=2, aux_weight=0.0, num_experts=4, steps=3, tokens=32)
-    assert len(a.token_share) == 4
-    assert sum(a.token_share) == pytest.approx(1.0)
-    assert a.token_share == b.token_share and a.task_loss == b.task_loss
-    assert len(a.task_loss) == len(a.balance_loss) == len(a.cv_history) == 3
-    assert 0.0 <= a.dropped_share < 1.0
-    assert a.cv == pytest.approx(load_cv(torch.tensor(a.token_share)))
-
-
-def test_same_seed_same_start_whatever_the_aux_weight():
-    # Only the objective differs: the first step's task loss is computed before any update.
-    a = train_moe_layer(top_k=2, aux_weight=0.0, num_experts=4, steps=2, tokens=32)
-    b = train_moe_layer(top_k=2, aux_weight=1.0, num_experts=4, steps=2, tokens=32)
-    assert a.task_loss[0] == b.task_loss[0]
-    assert a.task_loss[1] != b.task_loss[1]
-
-
-def test_balancing_loss_evens_out_the_load():
-    settings = dict(top_k=2, num_experts=8, steps=60, tokens=128)
-    free = train_moe_layer(aux_weight=0.0, **settings)
-    balanced = train_moe_layer(aux_weight=1.0, **settings)
-    assert balanced.cv < free.cv
-
-
-@pytest.mark.parametrize(
-    "kwargs, message",
-    [
-        (dict(top_k=0), "top_k"),
-        (dict(top_k=9, num_experts=8), "top_k"),
-        (dict(aux_weight=-1.0), "aux_weight"),
-        (dict(steps=0), "steps"),
-    ],
-)
-def test_bad_settings_are_explained(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        train_moe_layer(**kwargs)
-
-
-def test_plot_has_labelled_axes():
-    load = train_moe_layer(num_experts=4, steps=2, tokens=16)
-    ax = plot_expert_load(load)
-    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
-    assert len(ax.patches) == 4
 
 
 def test_explorer_builds_and_redraws_when_a_slider_moves():
@@ -101,3 +18,4 @@ def test_explorer_builds_and_redraws_when_a_slider_moves():
     top_k.value = 1  # each change retrains and redraws
     weight.value = 0.1
     assert (explorer.load.top_k, explorer.load.aux_weight) == (1, 0.1)
+    assert weight.options == AUX_WEIGHTS

@@ -37,6 +37,11 @@ class KVCache:
         """Tokens cached so far (padding included): the position of the next token."""
         return self.k.shape[2]
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the keys and values, in bytes (like ``torch.Tensor.nbytes``)."""
+        return self.k.nbytes + self.v.nbytes
+
 
 def causal_softmax_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """The textbook form, with the full (seq × seq) score matrix and an explicit causal mask.

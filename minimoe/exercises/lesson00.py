@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from minimoe.exercises import close, exercise
-
-
-def expert_parameters(hidden: int, intermediate: int) -> int:
-    """Weights in one SwiGLU expert: w1 and w3 map hidden -> intermediate, w2 maps back."""
-    return 3 * hidden * intermediate
+from minimoe.flops import expert_parameters
 
 
 def active_fraction(

@@ -9,7 +9,7 @@ import torch
 
 from minimoe.attention import KVCache, causal_softmax_attention
 from minimoe.exercises import close, exercise
-from minimoe.scaling import kv_cache_bytes
+from minimoe.flops import kv_cache_bytes
 
 # ---------------------------------------------------------------------- 01.causal_attention
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from minimoe.config import LAYER_LETTERS, MiniMoEConfig
 from minimoe.exercises import close, exercise
-
-STATE_BYTES = 4
-"""Bytes per value of a lightning state: it is kept in float32 whatever the model's dtype."""
+from minimoe.flops import STATE_BYTES, hybrid_cache_bytes
 
 
 def layer_schedule(pattern: str, num_layers: int) -> list[str]:
@@ -20,26 +18,6 @@ def layer_schedule(pattern: str, num_layers: int) -> list[str]:
 def deepnorm_alpha(num_layers: int) -> float:
     """DeepNorm's residual multiplier α = (2N)^(1/4) for a post-norm model of N layers."""
     return MiniMoEConfig(num_layers=num_layers).alpha
-
-
-def hybrid_cache_bytes(
-    config: MiniMoEConfig, seq_len: int, batch: int = 1, bytes_per_value: int = 4
-) -> int:
-    """Memory of a :class:`~minimoe.model.HybridCache` after ``seq_len`` tokens.
-
-    - lightning layer: one state per head, (batch, heads, head_dim, head_dim), float32, whatever
-      the length;
-    - softmax layer: keys and values of every token, 2 × (batch, kv_heads, seq_len, head_dim),
-      at ``bytes_per_value`` bytes each (4 for float32, 2 for bfloat16).
-    """
-    total = 0
-    for layer_type in config.layer_types:
-        if layer_type == "lightning":
-            total += batch * config.num_heads * config.head_dim**2 * STATE_BYTES
-        else:
-            kv_values = 2 * batch * config.num_kv_heads * seq_len * config.head_dim
-            total += kv_values * bytes_per_value
-    return total
 
 
 # -------------------------------------------------------------------------- 04.layer_schedule

@@ -6,19 +6,7 @@ import torch
 
 from minimoe.exercises import close, exercise
 from minimoe.rl import group_advantages
-from minimoe.rl.losses import ppo_clip_objective as _library_ppo_clip_objective
-
-
-def ppo_clip_objective(ratio: torch.Tensor, advantages: torch.Tensor, eps: float) -> torch.Tensor:
-    """PPO's clipped surrogate per token, to be maximised (Schulman et al. 2017, Eq. 7):
-
-        min(r·Â, clip(r, 1 − ε, 1 + ε)·Â)
-
-    The library's GRPO, Dr. GRPO and DAPO losses use exactly this term, with the sign flipped
-    because they are minimised (``minimoe.rl.losses``).
-    """
-    return _library_ppo_clip_objective(ratio, advantages, eps, eps)
-
+from minimoe.rl.losses import ppo_clip_objective
 
 # ------------------------------------------------------------------------ 06.group_advantages
 
@@ -91,20 +79,24 @@ def _check_group_advantages(candidate) -> None:
 # ------------------------------------------------------------------------ 06.ppo_clip_objective
 
 
-def _objective_without_min(ratio, advantages, eps):
+def _objective_without_min(ratio, advantages, eps_low, eps_high):
     return ratio * advantages
 
 
-def _objective_clip_without_min(ratio, advantages, eps):
-    return ratio.clamp(1 - eps, 1 + eps) * advantages
+def _objective_clip_without_min(ratio, advantages, eps_low, eps_high):
+    return ratio.clamp(1 - eps_low, 1 + eps_high) * advantages
 
 
-def _objective_with_max(ratio, advantages, eps):
-    return torch.max(ratio * advantages, ratio.clamp(1 - eps, 1 + eps) * advantages)
+def _objective_with_max(ratio, advantages, eps_low, eps_high):
+    return torch.max(ratio * advantages, ratio.clamp(1 - eps_low, 1 + eps_high) * advantages)
 
 
-def _objective_wrong_sign(ratio, advantages, eps):
-    return -ppo_clip_objective(ratio, advantages, eps)
+def _objective_wrong_sign(ratio, advantages, eps_low, eps_high):
+    return -ppo_clip_objective(ratio, advantages, eps_low, eps_high)
+
+
+def _objective_edges_swapped(ratio, advantages, eps_low, eps_high):
+    return ppo_clip_objective(ratio, advantages, eps_high, eps_low)
 
 
 def _gradient(output: torch.Tensor, ratio: torch.Tensor) -> torch.Tensor:
@@ -119,27 +111,32 @@ def _gradient(output: torch.Tensor, ratio: torch.Tensor) -> torch.Tensor:
     "06.ppo_clip_objective",
     reference=ppo_clip_objective,
     hints=(
-        "Return torch.min(ratio * advantages, ratio.clamp(1 - eps, 1 + eps) * advantages): the "
-        "objective to MAXIMISE, element by element. The min is what makes clipping one-sided.",
+        "Return torch.min(ratio * advantages, ratio.clamp(1 - eps_low, 1 + eps_high) * "
+        "advantages): the objective to MAXIMISE, element by element. The min is what makes "
+        "clipping one-sided.",
     ),
     wrong=[
         _objective_without_min,
         _objective_clip_without_min,
         _objective_with_max,
         _objective_wrong_sign,
+        _objective_edges_swapped,
     ],
 )
 def _check_ppo_clip_objective(candidate) -> None:
     grid = torch.tensor([0.3, 0.7, 0.79, 0.85, 1.0, 1.1, 1.19, 1.3, 2.0, 5.0])
     for advantage in (1.0, -1.0, 2.5, -0.4, 0.0):
-        for eps in (0.2, 0.1):
+        for eps_low, eps_high in ((0.2, 0.2), (0.1, 0.1), (0.2, 0.28)):
             ratio = grid.clone().requires_grad_(True)
             advantages = torch.full_like(grid, advantage)
-            got = torch.as_tensor(candidate(ratio, advantages, eps))
+            got = torch.as_tensor(candidate(ratio, advantages, eps_low, eps_high))
             got_grad = _gradient(got, ratio)
             reference_ratio = grid.clone().requires_grad_(True)
-            want = ppo_clip_objective(reference_ratio, advantages, eps)
+            want = ppo_clip_objective(reference_ratio, advantages, eps_low, eps_high)
             (want_grad,) = torch.autograd.grad(want.sum(), reference_ratio)
-            what = f"ppo_clip_objective(r, Â={advantage}, eps={eps}) at r = {grid.tolist()}"
+            what = (
+                f"ppo_clip_objective(r, Â={advantage}, eps_low={eps_low}, eps_high={eps_high}) "
+                f"at r = {grid.tolist()}"
+            )
             close(got.detach(), want.detach(), what)
             close(got_grad, want_grad, f"the gradient d/dr of {what}")

@@ -1,13 +1,17 @@
-"""Policy-gradient math for RL on verifiable rewards: advantages, losses, metrics.
+"""RL on verifiable rewards: the policy-gradient math, rollouts and the training loop.
 
-Everything here is a pure function of tensors, with no model code, so that the RL loop, the
-lessons and the tests can all call the same math. Typical use::
+The math (``advantages``, ``losses``, ``metrics``) is pure functions of tensors, exported here, so
+that the RL loop, the lessons and the tests all call the same code. Typical use::
 
     from minimoe.rl import get_policy_loss, group_advantages
 
     adv = group_advantages(rewards, group_size)            # (groups * group_size,)
     out = get_policy_loss("cispo")(logp, old_logp, adv, mask)
     out.loss.backward(); log(out.metrics)
+
+The modules that run a model are imported from their own names: ``minimoe.rl.rollout`` samples
+completions and scores their log-probabilities, ``minimoe.rl.trainer`` is the loop
+(``RLConfig``, ``train_rl``, and ``rl_step`` with its parts).
 """
 
 from __future__ import annotations

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from minimoe.env import model_device
-from minimoe.generate import generate
 from minimoe.rl.metrics import entropy as masked_entropy
-from minimoe.tasks import TOKENIZER, Problem
-from minimoe.train.evaluate import decode_completion
+from minimoe.tasks import Problem
+from minimoe.train.evaluate import complete_prompts
 
 
 @dataclass
@@ -55,31 +53,30 @@ def collect_rollout(
     was_training = model.training
     model.eval()
     expanded = [p for p in problems for _ in range(group_size)]
-    prompt_ids, prompt_mask = TOKENIZER.batch_encode([p.prompt for p in expanded], left_pad=True)
-    device = model_device(model)
-    prompt_ids, prompt_mask = prompt_ids.to(device), prompt_mask.to(device)
-    out = generate(
+    done = complete_prompts(
         model,
-        prompt_ids,
-        attention_mask=prompt_mask,
+        [p.prompt for p in expanded],
         max_new_tokens=max_new_tokens,
         temperature=temperature,
         top_p=top_p,
-        eos_id=TOKENIZER.eos_id,
         generator=generator,
     )
     model.train(was_training)
-    new = out.tokens
     # A completion runs up to and including its first <eos>; generate pads the rest.
-    completion_mask = (torch.arange(new.shape[1], device=device) < out.lengths.unsqueeze(1)).long()
-    ids = torch.cat([prompt_ids, new], dim=1)
-    attention_mask = torch.cat([prompt_mask, completion_mask], dim=1)
-    response_mask = torch.cat([torch.zeros_like(prompt_mask), completion_mask], dim=1)[
-        :, 1:
-    ].float()
-    completions = [decode_completion(row, length) for row, length in zip(new, out.lengths)]
-    rewards = torch.tensor([p.verify(c) for p, c in zip(expanded, completions)], device=device)
-    return Rollout(ids, attention_mask, response_mask, rewards, completions, expanded, group_size)
+    response_mask = torch.cat([torch.zeros_like(done.prompt_mask), done.completion_mask], dim=1)
+    completions = done.texts()
+    rewards = torch.tensor(
+        [p.verify(c) for p, c in zip(expanded, completions)], device=done.ids.device
+    )
+    return Rollout(
+        done.ids,
+        done.attention_mask,
+        response_mask[:, 1:].float(),
+        rewards,
+        completions,
+        expanded,
+        group_size,
+    )
 
 
 def token_logprobs(

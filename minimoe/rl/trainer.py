@@ -10,15 +10,20 @@ One step:
    moved away from π_θold, so the importance ratio r = π_θ/π_θold departs from 1 and the losses
    start to differ: PPO-style clipping zeroes some tokens' gradients, CISPO only caps their weight.
 
-The per-step record holds what lesson 07 plots: reward, pass rate, clip fraction, gradient mass
-dropped by the PPO mask, entropy and response length.
+In code, :func:`rl_step` is :func:`~minimoe.rl.rollout.collect_rollout` (1-2), then
+:func:`make_policy_batch` (3), :func:`update_policy` (4) and :func:`step_record`, the per-step
+record that lesson 07 plots: reward, pass rate, clip fraction, gradient mass dropped by the PPO
+mask, entropy and response length. Lesson 07's fork-token analysis
+(:func:`minimoe.experiments.fork_tokens.replay_updates`) runs the very same
+:func:`update_policy` on one batch and keeps every :class:`PolicyUpdate`. Optimizer, update step
+and clipping come from :mod:`minimoe.train.optim`, as in SFT.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -29,10 +34,10 @@ from minimoe.checkpoint import save_checkpoint
 from minimoe.rl.advantages import group_advantages
 from minimoe.rl.losses import LossConfig, default_config, get_policy_loss
 from minimoe.rl.metrics import zero_variance_group_fraction
-from minimoe.rl.rollout import collect_rollout, token_logprobs
+from minimoe.rl.rollout import Rollout, collect_rollout, token_logprobs
 from minimoe.tasks import Problem
 from minimoe.train.evaluate import evaluate, max_completion_tokens
-from minimoe.train.sft import make_optimizer
+from minimoe.train.optim import make_optimizer, optimizer_step
 
 
 @dataclass
@@ -61,7 +66,6 @@ class RLConfig:
     eval_problems: int = 200
     checkpoint_every: int = 0
     seed: int = 0
-    extra: dict = field(default_factory=dict)  # free-form notes copied into checkpoints
 
     def __post_init__(self) -> None:
         get_policy_loss(self.loss)  # unknown names fail here, listing the known ones
@@ -77,6 +81,115 @@ class RLConfig:
         return self.loss_config or default_config(self.loss)
 
 
+@dataclass
+class PolicyBatch:
+    """A rollout ready for the policy loss: its advantages and the sampling policy's log-probs.
+
+    Attributes:
+        rollout: the sampled completions (ids, masks, rewards).
+        advantages: ``(batch,)`` group-relative advantages Â_i.
+        old_logp: ``(batch, seq - 1)`` log π_θold of every token under the policy that sampled it.
+        entropy: mean entropy of π_θold's next-token distribution over the response tokens.
+    """
+
+    rollout: Rollout
+    advantages: torch.Tensor
+    old_logp: torch.Tensor
+    entropy: float
+
+    @property
+    def mask(self) -> torch.Tensor:
+        """``(batch, seq - 1)`` 1 on response tokens."""
+        return self.rollout.response_mask
+
+
+@dataclass
+class PolicyUpdate:
+    """One optimizer update on a :class:`PolicyBatch`, and the batch as the policy saw it just
+    before.
+
+    Attributes:
+        update: 1 for the first update (on-policy: r ≡ 1), 2 for the second, and so on.
+        logp: ``(batch, seq - 1)`` log π_θ of the sampled tokens before this update (detached).
+        ratio: ``(batch, seq - 1)`` r = π_θ / π_θold before this update.
+        token_grad: ``(batch, seq - 1)`` ∂L/∂log π_θ(o_t), the weight each token's gradient
+            got in this update: the parameter gradient is Σ_t token_grad_t · ∇_θ log π_θ(o_t).
+            It is 0 off the mask, and 0 for a token whose gradient the loss clipped away.
+        metrics: the loss's metrics (``clip_fraction``, ``dropped_gradient_mass``, …) and
+            ``grad_norm``, the gradient norm before clipping.
+    """
+
+    update: int
+    logp: torch.Tensor
+    ratio: torch.Tensor
+    token_grad: torch.Tensor
+    metrics: dict[str, float]
+
+
+def make_policy_batch(model: nn.Module, rollout: Rollout, *, normalize_std: bool) -> PolicyBatch:
+    """Group-relative advantages of ``rollout``'s rewards and log π_θold of its tokens."""
+    advantages = group_advantages(rollout.rewards, rollout.group_size, normalize_std=normalize_std)
+    with torch.no_grad():
+        old_logp, entropy = token_logprobs(
+            model, rollout.ids, rollout.attention_mask, rollout.response_mask
+        )
+    return PolicyBatch(rollout, advantages, old_logp, entropy.item())
+
+
+def update_policy(
+    model: nn.Module, optimizer: torch.optim.Optimizer, batch: PolicyBatch, config: RLConfig
+) -> list[PolicyUpdate]:
+    """``config.updates_per_batch`` optimizer steps with ``config.loss`` on one batch.
+
+    The first update is on-policy; after it π_θ has moved away from π_θold, the ratios r depart
+    from 1, and the losses start to differ. Returns one :class:`PolicyUpdate` per step, in order.
+    """
+    loss_fn = get_policy_loss(config.loss)
+    loss_config = config.resolved_loss_config()
+    ids, attention_mask = batch.rollout.ids, batch.rollout.attention_mask
+    updates = []
+    for update in range(1, config.updates_per_batch + 1):
+        logp, _ = token_logprobs(model, ids, attention_mask)
+        logp.retain_grad()  # keep ∂L/∂log π per token: which tokens this update learns from
+        out = loss_fn(logp, batch.old_logp, batch.advantages, batch.mask, config=loss_config)
+        grad_norm = optimizer_step(model, optimizer, out.loss, config.grad_clip)
+        current = logp.detach()
+        updates.append(
+            PolicyUpdate(
+                update=update,
+                logp=current,
+                ratio=(current - batch.old_logp).exp(),
+                token_grad=logp.grad.detach(),
+                metrics={**out.metrics, "grad_norm": grad_norm},
+            )
+        )
+    return updates
+
+
+def step_record(batch: PolicyBatch, updates: Sequence[PolicyUpdate]) -> dict:
+    """What one RL step reports: the loss metrics averaged over the off-policy updates (the first
+    update is on-policy, with r ≡ 1 and nothing clipped), and the rollout's reward, pass rate,
+    zero-variance groups, entropy and response length."""
+    off_policy = [u.metrics for u in updates[1:]] or [updates[0].metrics]
+    record = {
+        key: sum(m[key] for m in off_policy) / len(off_policy)
+        for key in off_policy[0]
+        if key != "loss"
+    }
+    rollout = batch.rollout
+    groups = rollout.rewards.view(-1, rollout.group_size)
+    record.update(
+        reward=rollout.rewards.mean().item(),
+        pass_rate=(groups.max(dim=1).values >= 1.0).float().mean().item(),
+        zero_variance_groups=zero_variance_group_fraction(
+            rollout.rewards, rollout.group_size
+        ).item(),
+        entropy=batch.entropy,
+        response_length=rollout.response_lengths.mean().item(),
+    )
+    return record
+
+
 def rl_step(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -86,9 +199,8 @@ def rl_step(
     max_new_tokens: int,
     generator: torch.Generator,
 ) -> dict:
-    """One rollout batch and ``updates_per_batch`` optimizer steps on it; returns the step's metrics."""
-    loss_fn = get_policy_loss(config.loss)
-    loss_config = config.resolved_loss_config()
+    """One RL step: sample a rollout batch, make ``updates_per_batch`` optimizer steps on it
+    (:func:`update_policy`), and return the step's metrics (:func:`step_record`)."""
     rollout = collect_rollout(
         model,
         problems,
@@ -98,39 +210,8 @@ def rl_step(
         top_p=config.top_p,
         generator=generator,
     )
-    advantages = group_advantages(
-        rollout.rewards, config.group_size, normalize_std=config.normalize_std
-    )
-    mask = rollout.response_mask
-    with torch.no_grad():
-        old_logp, ent = token_logprobs(model, rollout.ids, rollout.attention_mask, mask)
-    update_metrics: list[dict] = []
-    for _ in range(config.updates_per_batch):
-        logp, _ = token_logprobs(model, rollout.ids, rollout.attention_mask)
-        out = loss_fn(logp, old_logp, advantages, mask, config=loss_config)
-        optimizer.zero_grad(set_to_none=True)
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        update_metrics.append(out.metrics)
-    # The first update is on-policy (ratio 1, nothing clipped); report the off-policy ones.
-    off_policy = update_metrics[1:] or update_metrics
-    record = {
-        key: sum(m[key] for m in off_policy) / len(off_policy)
-        for key in off_policy[0]
-        if key != "loss"
-    }
-    groups = rollout.rewards.view(-1, config.group_size)
-    record.update(
-        reward=rollout.rewards.mean().item(),
-        pass_rate=(groups.max(dim=1).values >= 1.0).float().mean().item(),
-        zero_variance_groups=zero_variance_group_fraction(
-            rollout.rewards, config.group_size
-        ).item(),
-        entropy=ent.item(),
-        response_length=rollout.response_lengths.mean().item(),
-    )
-    return record
+    batch = make_policy_batch(model, rollout, normalize_std=config.normalize_std)
+    return step_record(batch, update_policy(model, optimizer, batch, config))
 
 
 def train_rl(

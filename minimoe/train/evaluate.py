@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from minimoe.env import model_device
-from minimoe.generate import generate
+from minimoe.generation import GenerationOutput, generate
 from minimoe.tasks import TOKENIZER, Problem
 
 
@@ -32,8 +32,48 @@ def max_completion_tokens(problems: Sequence[Problem], margin: int = 4) -> int:
     return max(len(TOKENIZER.encode(p.target)) for p in problems) + margin
 
 
+@dataclass
+class Completions:
+    """Prompts and what a model wrote after them, as one batch.
+
+    Attributes:
+        prompt_ids: ``(batch, prompt_len)`` ``<bos> prompt`` ids, left-padded so that every
+            completion starts in the same column.
+        prompt_mask: ``(batch, prompt_len)`` 1 on real prompt tokens.
+        output: what :func:`~minimoe.generation.generate` returned: ``tokens``
+            ``(batch, new)``, ``lengths`` (each completion's tokens up to and including its
+            first ``<eos>``; padding after it) and the sampled tokens' ``logprobs``.
+    """
+
+    prompt_ids: torch.Tensor
+    prompt_mask: torch.Tensor
+    output: GenerationOutput
+
+    @property
+    def completion_mask(self) -> torch.Tensor:
+        """``(batch, new)`` 1 on each completion's tokens, its ``<eos>`` included."""
+        tokens, lengths = self.output.tokens, self.output.lengths
+        return (torch.arange(tokens.shape[1], device=tokens.device) < lengths.unsqueeze(1)).long()
+
+    @property
+    def ids(self) -> torch.Tensor:
+        """``(batch, prompt_len + new)`` prompt and completion ids."""
+        return torch.cat([self.prompt_ids, self.output.tokens], dim=1)
+
+    @property
+    def attention_mask(self) -> torch.Tensor:
+        """``(batch, prompt_len + new)`` 1 on real tokens, prompt and completion."""
+        return torch.cat([self.prompt_mask, self.completion_mask], dim=1)
+
+    def texts(self) -> list[str]:
+        """Each completion decoded by :func:`decode_completion`."""
+        return [
+            decode_completion(row, n) for row, n in zip(self.output.tokens, self.output.lengths)
+        ]
+
+
 @torch.no_grad()
-def sample_completions(
+def complete_prompts(
     model: nn.Module,
     prompts: Sequence[str],
     *,
@@ -41,21 +81,25 @@ def sample_completions(
     temperature: float = 1.0,
     top_p: float = 1.0,
     generator: torch.Generator | None = None,
-) -> list[str]:
-    """Generate one completion per prompt and decode it up to (not including) <eos>."""
+) -> Completions:
+    """Encode ``prompts`` as one left-padded batch and let ``model`` complete each, stopping at
+    ``<eos>`` (the tokenizer's) or after ``max_new_tokens``. ``temperature=0`` is greedy;
+    ``.texts()`` of the result gives each completion as text, its ``<eos>`` included (the
+    verifier reads the answer up to it). The batch is put on the model's device."""
     ids, mask = TOKENIZER.batch_encode(list(prompts), left_pad=True)
     device = model_device(model)
+    ids, mask = ids.to(device), mask.to(device)
     out = generate(
         model,
-        ids.to(device),
-        attention_mask=mask.to(device),
+        ids,
+        attention_mask=mask,
         max_new_tokens=max_new_tokens,
         temperature=temperature,
         top_p=top_p,
         eos_id=TOKENIZER.eos_id,
         generator=generator,
     )
-    return [decode_completion(row, length) for row, length in zip(out.tokens, out.lengths)]
+    return Completions(ids, mask, out)
 
 
 def decode_completion(tokens: torch.Tensor, length: int | torch.Tensor) -> str:
@@ -102,14 +146,14 @@ def evaluate(
     rewards: list[float] = []
     for start in range(0, len(expanded), batch_size):
         chunk = expanded[start : start + batch_size]
-        texts = sample_completions(
+        texts = complete_prompts(
             model,
             [p.prompt for p in chunk],
             max_new_tokens=budget,
             temperature=temperature,
             top_p=top_p,
             generator=generator,
-        )
+        ).texts()
         rewards += [p.verify(text) for p, text in zip(chunk, texts)]
     model.train(was_training)
     correct = [

@@ -8,7 +8,6 @@ uninterrupted one.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from minimoe.checkpoint import load_checkpoint, save_checkpoint
 from minimoe.env import model_device
 from minimoe.tasks import TOKENIZER, Problem
 from minimoe.train.evaluate import evaluate
+from minimoe.train.optim import make_optimizer, optimizer_step, set_lr, warmup_cosine_lr
 
 
 @dataclass
@@ -49,12 +49,15 @@ class SFTConfig:
             raise ValueError(f"SFTConfig.lr must be positive, got {self.lr}")
 
     def lr_at(self, step: int) -> float:
-        """Linear warm-up, then cosine decay to ``min_lr_ratio * lr``."""
-        if step < self.warmup:
-            return self.lr * (step + 1) / self.warmup
-        progress = (step - self.warmup) / max(1, self.steps - self.warmup)
-        cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-        return self.lr * (self.min_lr_ratio + (1 - self.min_lr_ratio) * cosine)
+        """Linear warm-up, then a cosine decay towards ``min_lr_ratio * lr`` over the remaining
+        steps (:func:`~minimoe.train.optim.warmup_cosine_lr`)."""
+        return warmup_cosine_lr(
+            step,
+            self.lr,
+            warmup=self.warmup,
+            decay_end=self.steps,
+            min_lr_ratio=self.min_lr_ratio,
+        )
 
 
 def encode_sft_batch(problems: Sequence[Problem]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -92,19 +95,6 @@ def sft_loss(
     return ce + out.aux_loss, ce
 
 
-def make_optimizer(
-    model: nn.Module, lr: float, betas: tuple[float, float], weight_decay: float
-) -> torch.optim.AdamW:
-    """AdamW; no weight decay on norms and biases (vectors)."""
-    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
-    groups = [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=lr, betas=betas)
-
-
 def train_sft(
     model: nn.Module,
     train_problems: Sequence[Problem],
@@ -118,7 +108,8 @@ def train_sft(
 ) -> list[dict]:
     """Fine-tune ``model`` on ``train_problems``; return one record per step.
 
-    Each record has ``step``, ``loss`` (target cross-entropy) and ``lr``; every ``eval_every``
+    Each record has ``step``, ``loss`` (target cross-entropy), ``lr`` and ``grad_norm`` (before
+    clipping); every ``eval_every``
     steps and at the end it also has ``eval_accuracy`` (greedy, on ``eval_problems``). With
     ``checkpoint_path`` the model and optimizer are saved there; ``resume=True`` continues from it.
     """
@@ -148,14 +139,10 @@ def train_sft(
         ids, loss_mask = encode_sft_batch([train_problems[i] for i in index.tolist()])
         ids, loss_mask = ids.to(device), loss_mask.to(device)
         lr = config.lr_at(step)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        set_lr(optimizer, lr)
         loss, ce = sft_loss(model, ids, loss_mask)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        record = {"step": step + 1, "loss": ce.item(), "lr": lr}
+        grad_norm = optimizer_step(model, optimizer, loss, config.grad_clip)
+        record = {"step": step + 1, "loss": ce.item(), "lr": lr, "grad_norm": grad_norm}
         last = step + 1 == config.steps
         if eval_set and (last or (config.eval_every and (step + 1) % config.eval_every == 0)):
             record["eval_accuracy"] = evaluate(model, eval_set, temperature=0.0).accuracy

@@ -18,7 +18,7 @@ import torch
 
 from minimoe.attention import decay_mask, lightning_slopes
 from minimoe.config import MiniMoEConfig
-from minimoe.scaling import kv_cache_bytes, lightning_state_bytes
+from minimoe.flops import kv_cache_bytes, lightning_state_bytes
 
 M1 = MiniMoEConfig.preset("minimax-m1")
 BLOCK_SIZES = (4, 8, 16, 32, 64)  # the explorer's mask window is 64 tokens

@@ -4,7 +4,7 @@ import pytest
 import torch
 from tiny import LLLS, seeded
 
-from minimoe.generate import generate, sample_next
+from minimoe.generation import generate, sample_next
 from minimoe.model import MiniMoE
 
 

@@ -25,7 +25,6 @@ Everything is seeded and pure: the same arguments give the same batches and the 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -36,6 +35,7 @@ from tqdm.auto import tqdm
 from minimoe.config import MiniMoEConfig
 from minimoe.env import model_device
 from minimoe.model import MiniMoE, count_parameters
+from minimoe.train.optim import make_optimizer, optimizer_step, set_lr, warmup_cosine_lr
 
 IGNORE_INDEX = -100
 """Label of positions that ask nothing (cross-entropy skips them)."""
@@ -188,7 +188,7 @@ class RecallRun:
         batch_size: sequences per step.
         pair_counts: numbers of pairs N to train on; each step uses one, in turn.
         lr: peak AdamW learning rate: linear warm-up, constant, then a cosine decay to 10%
-            over the last ``decay_fraction`` of the steps.
+            over the last ``decay_fraction`` of the steps (:func:`warmup_cosine_lr`).
         warmup: warm-up steps.
         decay_fraction: share of the steps spent decaying the learning rate.
         seed: seeds the initial weights and the training batches.
@@ -207,14 +207,14 @@ class RecallRun:
     device: str = "cpu"
 
     def lr_at(self, step: int) -> float:
-        """Learning rate of step ``step`` (0-based)."""
-        if step < self.warmup:
-            return self.lr * (step + 1) / self.warmup
-        decay_start = max(self.warmup, round(self.steps * (1 - self.decay_fraction)))
-        if step < decay_start:
-            return self.lr
-        progress = (step - decay_start) / max(1, self.steps - 1 - decay_start)
-        return self.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+        """Learning rate of step ``step`` (0-based); the floor is reached at the last step."""
+        return warmup_cosine_lr(
+            step,
+            self.lr,
+            warmup=self.warmup,
+            decay_start=max(self.warmup, round(self.steps * (1 - self.decay_fraction))),
+            decay_end=self.steps - 1,
+        )
 
 
 def recall_model_config(task: RecallTask, layer_pattern: str, **overrides) -> MiniMoEConfig:
@@ -280,21 +280,17 @@ def train_recall(
         raise ValueError(f"config.max_seq_len={config.max_seq_len} < longest sequence {longest}")
     torch.manual_seed(run.seed)
     model = MiniMoE(config).to(run.device)  # built on the CPU first: the same weights anywhere
-    optimizer = torch.optim.AdamW(model.parameters(), lr=run.lr, betas=(0.9, 0.95))
+    optimizer = make_optimizer(model, run.lr, betas=(0.9, 0.95), weight_decay=0.01)
     data = torch.Generator().manual_seed(run.seed)
     losses = []
     model.train()
     for step in tqdm(range(run.steps), desc=name or "train", disable=not progress, leave=False):
-        for group in optimizer.param_groups:
-            group["lr"] = run.lr_at(step)
+        set_lr(optimizer, run.lr_at(step))
         num_pairs = run.pair_counts[step % len(run.pair_counts)]
         batch = make_recall_batch(task, num_pairs, run.batch_size, data)
         out = model(batch.input_ids.to(run.device))
         loss = recall_loss(out.logits, batch.labels.to(run.device))
-        optimizer.zero_grad(set_to_none=True)
-        (loss + out.aux_loss).backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        optimizer_step(model, optimizer, loss + out.aux_loss, grad_clip=1.0)
         losses.append(loss.item())
     model.eval()
     accuracy = {

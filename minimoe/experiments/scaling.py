@@ -9,23 +9,47 @@ line of slope p on log-log axes, so we
 - draw the curves with their fitted exponents (:func:`plot_scaling`).
 
 Quadratic attention has p = 2 (its n × n score matrix), linear forms p = 1. Timing uses
-:func:`minimoe.bench.time_call`; memory uses torch's profiler (:func:`peak_memory_bytes`).
+:func:`time_call` (which ``minimoe bench`` uses too); memory uses torch's profiler
+(:func:`peak_memory_bytes`).
 
-The cache sizes of a model, by contrast, are exact arithmetic on its config:
-:func:`kv_cache_bytes` for softmax layers, :func:`lightning_state_bytes` for lightning layers.
+The cache sizes of a model, by contrast, are not measured but computed exactly from its config:
+see :mod:`minimoe.flops`.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 
-from minimoe.bench import time_call
+
+def time_call(
+    fn: Callable[[], object],
+    repeats: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+    min_total_s: float = 0.0,
+    max_repeats: int = 50,
+) -> float:
+    """Median time of ``fn()`` in seconds by ``clock``, over at least ``repeats`` calls after
+    ``warmup``, and more (up to ``max_repeats``) until the timed calls add up to
+    ``min_total_s``: a fast call on a noisy machine then gets enough samples for a steady
+    median, a slow one is not repeated needlessly."""
+    if repeats <= 0 or max_repeats < repeats:
+        raise ValueError(f"need 0 < repeats <= max_repeats, got {repeats} and {max_repeats}")
+    for _ in range(warmup):
+        fn()
+    times: list[float] = []
+    while len(times) < repeats or (sum(times) < min_total_s and len(times) < max_repeats):
+        start = clock()
+        fn()
+        times.append(clock() - start)
+    return statistics.median(times)
 
 
 @dataclass(frozen=True)
@@ -184,35 +208,3 @@ def plot_scaling(runs: Sequence[Scaling], quantity: str = "time", ax=None):
     if runs:
         ax.legend(fontsize="small")
     return ax
-
-
-def kv_cache_bytes(
-    num_layers: int, kv_heads: int, head_dim: int, n: int, bytes_per_value: int = 2
-) -> int:
-    """Bytes of the key/value cache of ``num_layers`` softmax layers after n tokens.
-
-    Every layer keeps one key and one value vector of head_dim numbers per key/value head per
-    token: 2 · layers · kv_heads · head_dim · n values. bytes_per_value is 2 for bfloat16.
-    """
-    for label, value in [
-        ("num_layers", num_layers),
-        ("kv_heads", kv_heads),
-        ("head_dim", head_dim),
-        ("n", n),
-        ("bytes_per_value", bytes_per_value),
-    ]:
-        if value < 0:
-            raise ValueError(f"{label} must be non-negative, got {value}")
-    return 2 * num_layers * kv_heads * head_dim * n * bytes_per_value
-
-
-def lightning_state_bytes(
-    num_layers: int, heads: int, head_dim: int, bytes_per_value: int = 4
-) -> int:
-    """Bytes of the states of ``num_layers`` lightning layers: heads · d · d values per layer.
-
-    The state does not grow with the number of tokens. M1 keeps it in float32 (4 bytes).
-    """
-    if min(num_layers, heads, head_dim, bytes_per_value) < 0:
-        raise ValueError("num_layers, heads, head_dim and bytes_per_value must be non-negative")
-    return num_layers * heads * head_dim * head_dim * bytes_per_value

@@ -1,31 +1,26 @@
-"""Tests for minimoe.rl.analysis: the fork-token and precision analyses of lesson 07."""
+"""Lesson 07's fork-token experiment: replaying updates on one batch, and the token views."""
 
 from __future__ import annotations
 
-import math
+import copy
 
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tiny import task_model
+from tiny import SORT_TWO, task_model, warm_task_model
 
-from minimoe.rl.analysis import (
-    cast_copy,
+from minimoe.experiments.fork_tokens import (
     clip_rate_by_probability,
-    final_hidden,
     gradient_weight_curve,
-    head_logprobs,
-    head_precision_sweep,
     highlight_tokens,
     per_token_gradient,
-    probability_agreement,
-    ratio_noise,
     replay_updates,
-    sampler_and_trainer_logprobs,
     token_view,
 )
+from minimoe.rl import trainer
 from minimoe.rl.rollout import collect_rollout
+from minimoe.rl.trainer import RLConfig, train_rl
 from minimoe.tasks import TOKENIZER, make_dataset
 
 _model = task_model
@@ -41,10 +36,6 @@ def _batch():
     advantages = torch.tensor([1.0, -1.0])
     mask = torch.tensor([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.0]])
     return old_logp, ratio, advantages, mask
-
-
-# --------------------------------------------------------------------------------------------
-# Fork tokens
 
 
 def test_token_view_flattens_response_tokens_and_marks_both_clip_sides():
@@ -130,107 +121,39 @@ def test_replay_updates_records_ratios_before_each_update():
     )
     rollout.rewards = torch.tensor([1.0, 0.0, 0.0, 1.0] * 4)  # every group has a signal
     before = [p.detach().clone() for p in model.parameters()]
-    replay = replay_updates(model, rollout, loss="cispo", updates=3, lr=1e-2)
-    assert [s.update for s in replay.snapshots] == [1, 2, 3]
+    model.eval()
+    replay = replay_updates(model, rollout, RLConfig(updates_per_batch=3, lr=1e-2))
+    assert [u.update for u in replay.updates] == [1, 2, 3]
     keep = replay.mask.bool()
-    torch.testing.assert_close(replay.snapshots[0].ratio[keep], torch.ones(int(keep.sum())))
-    assert replay.snapshots[0].metrics["clip_fraction"] == 0.0
-    assert not torch.equal(replay.snapshots[2].ratio[keep], replay.snapshots[0].ratio[keep])
+    torch.testing.assert_close(replay.updates[0].ratio[keep], torch.ones(int(keep.sum())))
+    assert replay.updates[0].metrics["clip_fraction"] == 0.0
+    assert not torch.equal(replay.updates[2].ratio[keep], replay.updates[0].ratio[keep])
     assert any(not torch.equal(a, p) for a, p in zip(before, model.parameters()))
     assert replay.advantages.shape == (16,)
-    with pytest.raises(ValueError, match="at least 1"):
-        replay_updates(model, rollout, updates=0)
+    assert not model.training  # left in the mode it was in
 
 
-# --------------------------------------------------------------------------------------------
-# Precision
+def test_replay_updates_is_the_trainers_first_step_on_the_same_batch(monkeypatch):
+    """Lesson 07's claim, "the same as the trainer", as code: replaying the batch that train_rl
+    sampled in its first step, with the same RLConfig, ends at exactly the trainer's weights."""
+    warm = warm_task_model()
+    sampled = []
 
+    def keep_rollout(*args, **kwargs):
+        sampled.append(collect_rollout(*args, **kwargs))
+        return sampled[-1]
 
-def test_cast_copy_leaves_the_original_alone():
-    model = _model()
-    twin = cast_copy(model, torch.bfloat16, fp32_lm_head=False)
-    assert twin.lm_head.weight.dtype == torch.bfloat16 and not twin.config.fp32_lm_head
-    assert model.lm_head.weight.dtype == torch.float32 and model.config.fp32_lm_head
-    assert not twin.training
-
-
-def test_sampler_and_trainer_agree_when_they_are_the_same_fp32_model():
-    model = _model()
-    prompts = [p.prompt for p in PROBLEMS[:3]]
-    generator = torch.Generator().manual_seed(0)
-    sampled, trained = sampler_and_trainer_logprobs(
-        model, model, prompts, max_new_tokens=5, generator=generator
+    monkeypatch.setattr(trainer, "collect_rollout", keep_rollout)
+    config = RLConfig(
+        steps=1, prompts_per_step=4, group_size=4, updates_per_batch=3, lr=1e-3, eval_every=0
     )
-    assert sampled.shape == trained.shape and sampled.dim() == 1 and len(sampled) >= 3
-    torch.testing.assert_close(sampled, trained, atol=1e-4, rtol=0)
-    twin = cast_copy(model, torch.bfloat16, fp32_lm_head=False)
-    sampled, trained = sampler_and_trainer_logprobs(twin, model, prompts, max_new_tokens=5)
-    assert sampled.shape == trained.shape
-
-
-def test_final_hidden_feeds_the_lm_head():
-    model = _model()
-    ids, mask = TOKENIZER.batch_encode([p.prompt for p in PROBLEMS[:2]])
-    hidden = final_hidden(model, ids, mask)
-    with torch.no_grad():
-        logits = model(ids, attention_mask=mask).logits
-    torch.testing.assert_close(hidden @ model.lm_head.weight.T, logits)
-    assert not model.norm._forward_hooks  # the hook is removed
-
-
-def test_head_logprobs_in_fp32_is_log_softmax_and_bf16_only_rounds():
-    generator = torch.Generator().manual_seed(0)
-    hidden, weight = (
-        torch.randn(2, 3, 8, generator=generator),
-        torch.randn(5, 8, generator=generator),
-    )
-    tokens = torch.tensor([[0, 1, 4], [2, 2, 3]])
-    exact = torch.log_softmax(hidden @ weight.T, -1).gather(-1, tokens[..., None])[..., 0]
-    torch.testing.assert_close(head_logprobs(hidden, weight, tokens, torch.float32), exact)
-    rounded = head_logprobs(hidden, weight, tokens, torch.bfloat16)
-    assert rounded.dtype == torch.float32
-    assert 0 < (rounded - exact).abs().max() < 0.2
-
-
-def test_head_precision_sweep_reports_larger_logits_at_larger_scales():
-    generator = torch.Generator().manual_seed(0)
-    hidden, weight = (
-        torch.randn(64, 16, generator=generator),
-        torch.randn(24, 16, generator=generator),
-    )
-    rows = head_precision_sweep(hidden, weight, (1.0, 4.0), generator)
-    assert [row["scale"] for row in rows] == [1.0, 4.0]
-    assert rows[1]["max_abs_logit"] == pytest.approx(4 * rows[0]["max_abs_logit"], rel=1e-5)
-    assert all(0.9 < row["pearson"] <= 1.0 and row["ratio_std"] >= 0 for row in rows)
-    with pytest.raises(ValueError, match="positions"):
-        head_precision_sweep(hidden[None], weight)
-
-
-def test_probability_agreement_of_identical_and_of_known_differences():
-    p = torch.tensor([0.1, 0.5, 0.9])
-    same = probability_agreement(p, p)
-    assert same["max_abs_diff"] == 0 and same["pearson"] == pytest.approx(1.0)
-    shifted = probability_agreement(p, p + torch.tensor([0.0, 0.1, -0.2]))
-    assert shifted["max_abs_diff"] == pytest.approx(0.2)
-    assert shifted["mean_abs_diff"] == pytest.approx(0.1)
-    with pytest.raises(ValueError, match="same length"):
-        probability_agreement(p, p[:2])
-
-
-def test_ratio_noise_is_zero_for_identical_logprobs_and_counts_outliers():
-    logp = torch.log(torch.tensor([[0.5, 0.2, 0.9, 0.3]]))
-    mask = torch.tensor([[1.0, 1.0, 1.0, 0.0]])
-    assert ratio_noise(logp, logp, mask) == {
-        "std": 0.0,
-        "mean_abs_dev": 0.0,
-        "max_abs_log": 0.0,
-        "outside": 0.0,
-    }
-    # r = 1.5, 1.0, 0.5 on the masked tokens; the padded token's r = 100 is ignored
-    sampler = logp - torch.log(torch.tensor([[1.5, 1.0, 0.5, 100.0]]))
-    noise = ratio_noise(logp, sampler, mask)
-    assert noise["outside"] == pytest.approx(2 / 3)
-    assert noise["max_abs_log"] == pytest.approx(math.log(2))
-    assert noise["mean_abs_dev"] == pytest.approx(1 / 3)
-    with pytest.raises(ValueError, match="no tokens"):
-        ratio_noise(logp, logp, torch.zeros_like(mask))
+    trained, replayed = copy.deepcopy(warm), copy.deepcopy(warm)
+    train_rl(trained, SORT_TWO, config, progress=False)
+    (rollout,) = sampled
+    groups = rollout.rewards.view(-1, config.group_size)
+    assert bool((groups.max(1).values > groups.min(1).values).any()), "no learning signal"
+    replay = replay_updates(replayed, rollout, config)
+    for a, b in zip(trained.parameters(), replayed.parameters()):
+        assert torch.equal(a, b)
+    assert any(not torch.equal(a, b) for a, b in zip(warm.parameters(), trained.parameters()))
+    assert len(replay.updates) == config.updates_per_batch
