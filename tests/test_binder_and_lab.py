@@ -388,8 +388,9 @@ def test_lesson_runs_in_jupyterlab(notebook, lab, browser, record_property):
             )
         target = f'[data-cell="{explorers[0]}"]' if explorers else ".jp-Notebook"
         page.locator(target).first.scroll_into_view_if_needed()
-        _wait(page, "() => [...document.images].every(image => image.complete)", timeout_s=30)
-        page.wait_for_timeout(500)  # let the browser paint the decoded plots
+        # Wait until every plot is decoded, then give the browser a moment to paint it.
+        page.evaluate("() => Promise.all([...document.images].map(i => i.decode().catch(() => 0)))")
+        page.wait_for_timeout(500)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{stem}.png"))
     except Exception:
