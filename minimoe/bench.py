@@ -4,7 +4,7 @@ and saved with :func:`write_json`.
 Attention (``minimoe bench attention``) times, in one run so that the numbers are comparable:
 
 - ``matmul``: a square float32 matmul, the machine's practical FLOP rate right now;
-- ``lightning_blockwise``: :func:`~minimoe.attention.lightning_attention_blockwise`;
+- ``lightning_blockwise``: the fast kernels, :func:`~minimoe.attention.lightning_attention_fast`;
 - ``lightning_naive``: the masked O(n²) form, while its n×n matrices fit in memory;
 - ``sdpa_causal``: torch's fused causal softmax attention (what softmax layers cost);
 - ``lightning_module`` / ``hf_lightning_module``: minimoe's :class:`LightningAttention` and
@@ -48,11 +48,11 @@ import torch.nn.functional as F
 from minimoe.attention import (
     DEFAULT_BLOCK_SIZE,
     LightningAttention,
-    lightning_attention_blockwise,
+    lightning_attention_fast,
     lightning_attention_naive,
     lightning_slopes,
 )
-from minimoe.attention.lightning import per_sequence_scratch_bytes
+from minimoe.attention.kernels import per_sequence_scratch_bytes
 from minimoe.experiments.scaling import Scaling, plot_scaling, time_call
 
 Row = dict[str, Any]
@@ -230,7 +230,7 @@ def _bench_length(n: int, setup: _Setup, matmul_gflops: float) -> list[Row]:
     rows = [
         setup.measure(
             "lightning_blockwise",
-            lambda: lightning_attention_blockwise(q, k, v, setup.slopes, block),
+            lambda: lightning_attention_fast(q, k, v, setup.slopes, block),
             lightning_blockwise_flops(batch, heads, n, d, block),
             n=n,
             # each worker's scratch (the output itself not counted, as for the other methods)

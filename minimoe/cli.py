@@ -9,6 +9,7 @@ minimoe demo                   SFT then CISPO on a tiny hybrid MoE; a table and 
 minimoe recipe NAME --out F    train a named recipe (how the shipped checkpoints are made)
 minimoe compare                RL losses side by side over seeds (same SFT start, same budget)
 minimoe licenses               the license table: patents, thresholds, outputs, naming, law, OSI
+minimoe distributed check      expert and data parallelism on N local processes vs one process
 """
 
 from __future__ import annotations
@@ -159,6 +160,16 @@ def compare_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def distributed_cmd(args: argparse.Namespace) -> int:
+    from minimoe.distributed import DistributedRunError, check
+
+    try:
+        return check.main(args.world_size)
+    except DistributedRunError as err:
+        print(f"minimoe distributed check: {err}", file=sys.stderr)
+        return 1
+
+
 def _int_list(text: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
@@ -267,6 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", type=Path, default=None, metavar="PATH", help="also write the full table as JSON"
     )
     p.set_defaults(func=licenses_cmd)
+
+    p = sub.add_parser("distributed", help="expert and data parallelism on torch.distributed")
+    p.add_argument("action", choices=["check"], help="check: N local processes vs one process")
+    p.add_argument(
+        "--world-size", type=_positive_int, default=2, help="processes to spawn (default 2)"
+    )
+    p.set_defaults(func=distributed_cmd)
     return parser
 
 

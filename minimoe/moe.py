@@ -1,7 +1,8 @@
 """Mixture of Experts: a router picks k of E SwiGLU experts for every token.
 
-The math lives in two pure functions, :func:`route` and :func:`load_balancing_loss`; the
-:class:`MoE` module wraps them with the experts, an optional capacity limit and statistics.
+The math lives in pure functions: :func:`route` and :func:`load_balancing_loss`, and the load
+statistics :func:`load_cv` and :func:`max_load_cv`; the :class:`MoE` module wraps them with the
+experts, an optional capacity limit and statistics.
 Parameter names follow Hugging Face's MiniMax port (``gate``; ``experts.{i}.w1/w2/w3`` as in
 the released MiniMax checkpoints), so converted weights load without renaming.
 """
@@ -9,6 +10,7 @@ the released MiniMax checkpoints), so converted weights load without renaming.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -84,6 +86,113 @@ def expert_capacity(num_tokens: int, top_k: int, num_experts: int, capacity_fact
     A factor of 1 gives every expert exactly its fair share; above 1 leaves slack for imbalance.
     """
     return math.ceil(capacity_factor * num_tokens * top_k / num_experts)
+
+
+def routed_token_ids(x: torch.Tensor, token_mask: torch.Tensor | None) -> torch.Tensor:
+    """Rows of ``x.reshape(-1, hidden)`` that the router serves: all, or those the mask marks 1.
+
+    Args:
+        x: (batch, seq, hidden) or (tokens, hidden).
+        token_mask: x's leading shape, 1 for real tokens and 0 for padding; or None.
+
+    Returns:
+        (routed,) long row indices, in order.
+    """
+    num_tokens = x[..., 0].numel()
+    token_ids = torch.arange(num_tokens, device=x.device)
+    if token_mask is None:
+        return token_ids
+    if token_mask.shape != x.shape[:-1]:
+        raise ValueError(
+            f"token_mask shape {tuple(token_mask.shape)} must match x's leading shape "
+            f"{tuple(x.shape[:-1])}"
+        )
+    return token_ids[token_mask.reshape(-1).bool()]
+
+
+def choice_major(
+    token_ids: torch.Tensor, expert_idx: torch.Tensor, weights: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Flatten the (token, choice) assignments choice-major: every first choice, then every second.
+
+    This is the order in which a capacity limit serves them (GShard): a token's second choice
+    never takes a place that another token's first choice wanted.
+
+    Args:
+        token_ids: (tokens,) which row of the input each routed token is.
+        expert_idx: (tokens, top_k) chosen experts.
+        weights: (tokens, top_k) their gate weights.
+
+    Returns:
+        assign_token, assign_expert, assign_weight: each (top_k · tokens,); assignment
+        j · tokens + t is token t's j-th choice.
+    """
+    top_k = expert_idx.shape[1]
+    return token_ids.repeat(top_k), expert_idx.t().reshape(-1), weights.t().reshape(-1)
+
+
+def queue_position(assign_expert: torch.Tensor, num_experts: int) -> torch.Tensor:
+    """Each assignment's place in its expert's queue (0, 1, 2, ...), in the order given.
+
+    Args:
+        assign_expert: (assignments,) the expert of each assignment.
+
+    Returns:
+        (assignments,) long: how many earlier assignments chose the same expert.
+    """
+    one_hot = F.one_hot(assign_expert, num_experts)
+    return (one_hot.cumsum(dim=0) * one_hot).sum(dim=-1) - 1
+
+
+def apply_experts(
+    experts: Sequence[nn.Module],
+    x: torch.Tensor,
+    assign_token: torch.Tensor,
+    assign_expert: torch.Tensor,
+    assign_weight: torch.Tensor,
+    keep: torch.Tensor,
+) -> torch.Tensor:
+    """out_t = Σ g · expert(x_t) over the kept assignments of each token t.
+
+    Args:
+        experts: the experts, indexed by the numbers in ``assign_expert``.
+        x: (tokens, hidden) the inputs.
+        assign_token, assign_expert, assign_weight, keep: (assignments,) which token, which
+            expert, its gate weight, and whether it is served (False: dropped, adds nothing).
+
+    Returns:
+        (tokens, hidden), zero for tokens with no kept assignment.
+    """
+    out = torch.zeros_like(x)
+    for e, expert in enumerate(experts):
+        chosen = torch.nonzero((assign_expert == e) & keep).squeeze(-1)
+        if chosen.numel() == 0:
+            continue
+        tokens = assign_token[chosen]
+        y = expert(x.index_select(0, tokens)) * assign_weight[chosen, None]
+        out.index_add_(0, tokens, y.to(out.dtype))
+    return out
+
+
+def load_cv(counts: torch.Tensor) -> float:
+    """Coefficient of variation std/mean of per-expert loads (population std)."""
+    counts = counts.double()
+    if counts.numel() == 0 or counts.sum() <= 0:
+        raise ValueError("counts must hold at least one positive load")
+    return (counts.std(unbiased=False) / counts.mean()).item()
+
+
+def max_load_cv(num_experts: int, top_k: int) -> float:
+    """The largest CV that top-k routing allows: sqrt(E/k − 1).
+
+    A token picks k *different* experts, so one expert receives at most one of each token's k
+    assignments: its share is at most 1/k. The shares sum to 1, so the spread is largest when k
+    experts hold 1/k each and the rest nothing; then the mean share is 1/E, the variance
+    1/(kE) − 1/E², and the CV sqrt(E/k − 1). With k = 1 that is sqrt(E − 1).
+    """
+    if not 1 <= top_k <= num_experts:
+        raise ValueError(f"top_k={top_k} must be between 1 and num_experts={num_experts}")
+    return math.sqrt(num_experts / top_k - 1)
 
 
 class SwiGLUExpert(nn.Module):
@@ -165,46 +274,23 @@ class MoE(nn.Module):
         """
         hidden = x.shape[-1]
         flat = x.reshape(-1, hidden)
-        num_tokens = flat.shape[0]
         weights, expert_idx, probs = route(self.gate(flat), self.top_k)
 
-        token_ids = torch.arange(num_tokens, device=x.device)
+        token_ids = routed_token_ids(x, token_mask)
         if token_mask is not None:
-            if token_mask.shape != x.shape[:-1]:
-                raise ValueError(
-                    f"token_mask shape {tuple(token_mask.shape)} must match x's leading shape "
-                    f"{tuple(x.shape[:-1])}"
-                )
-            token_ids = token_ids[token_mask.reshape(-1).bool()]
             weights, expert_idx, probs = weights[token_ids], expert_idx[token_ids], probs[token_ids]
         num_routed = token_ids.shape[0]
 
-        # Flatten the (token, choice) assignments choice-major: all first choices, then all
-        # second choices. Capacity then serves first choices before second ones.
-        assign_expert = expert_idx.t().reshape(-1)
-        assign_token = token_ids.repeat(self.top_k)
-        assign_weight = weights.t().reshape(-1)
-
+        assign_token, assign_expert, assign_weight = choice_major(token_ids, expert_idx, weights)
         capacity = None
         keep = torch.ones_like(assign_expert, dtype=torch.bool)
         if self.capacity_factor is not None:
             capacity = expert_capacity(
                 num_routed, self.top_k, self.num_experts, self.capacity_factor
             )
-            one_hot = F.one_hot(assign_expert, self.num_experts)
-            # Position of each assignment in its expert's queue (0, 1, 2, ...).
-            queue_position = (one_hot.cumsum(dim=0) * one_hot).sum(dim=-1) - 1
-            keep = queue_position < capacity
+            keep = queue_position(assign_expert, self.num_experts) < capacity
 
-        out = torch.zeros_like(flat)
-        for e, expert in enumerate(self.experts):
-            chosen = torch.nonzero((assign_expert == e) & keep).squeeze(-1)
-            if chosen.numel() == 0:
-                continue
-            tokens = assign_token[chosen]
-            y = expert(flat.index_select(0, tokens)) * assign_weight[chosen, None]
-            out.index_add_(0, tokens, y.to(out.dtype))
-
+        out = apply_experts(self.experts, flat, assign_token, assign_expert, assign_weight, keep)
         stats = MoEStats(
             aux_loss=load_balancing_loss(probs, expert_idx, self.num_experts),
             tokens_per_expert=torch.bincount(assign_expert, minlength=self.num_experts),

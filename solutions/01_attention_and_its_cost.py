@@ -172,31 +172,15 @@ assert cache.length == seq and diff < 1e-5
 #
 # Per layer and per token, the cache stores one key and one value, each of `head_dim` numbers,
 # for each *key/value head*. M1's softmax layers use grouped-query attention: their 64 query
-# heads share 8 key/value heads, which shrinks the cache eightfold [3, 4].
-#
-# **Exercise 3.** Write `kv_cache_bytes(num_layers, kv_heads, head_dim, n, bytes_per_value)`:
-# the bytes of the cache of `num_layers` softmax layers after n tokens.
-
-
-# %%
-def kv_cache_bytes(num_layers, kv_heads, head_dim, n, bytes_per_value=2):
-    """Bytes of the key/value cache of num_layers softmax layers after n tokens."""
-    ### BEGIN SOLUTION
-    return 2 * num_layers * kv_heads * head_dim * n * bytes_per_value
-    ### END SOLUTION
-
-
-# %%
-kv_cache_bytes = check("01.kv_cache_bytes", kv_cache_bytes)
-
-# %% [markdown]
-# Now M1. minimoe's `"minimax-m1"` preset copies the shapes of M1's released `config.json` [3]:
-# 80 layers whose `attn_type_list` puts one softmax layer after every seven lightning layers,
-# 8 key/value heads and `head_dim` 128. Assume the cache is stored in bfloat16 (2 bytes per
-# number). At M1's context of one million tokens [2]:
+# heads share 8 key/value heads, which shrinks the cache eightfold [3, 4]. minimoe's
+# `"minimax-m1"` preset copies the shapes of M1's released `config.json` [3]: 80 layers whose
+# `attn_type_list` puts one softmax layer after every seven lightning layers, 8 key/value heads
+# and `head_dim` 128. `minimoe.flops.kv_cache_bytes` does the arithmetic. Assume the cache is
+# stored in bfloat16 (2 bytes per number). At M1's context of one million tokens [2]:
 
 # %%
 from minimoe.config import MiniMoEConfig
+from minimoe.flops import kv_cache_bytes
 
 m1 = MiniMoEConfig.preset("minimax-m1")
 softmax_layers = m1.layer_types.count("softmax")
@@ -204,13 +188,52 @@ n_million = 1_000_000
 m1_cache = kv_cache_bytes(softmax_layers, m1.num_kv_heads, m1.head_dim, n_million, 2)
 all_softmax = kv_cache_bytes(m1.num_layers, m1.num_kv_heads, m1.head_dim, n_million, 2)
 print(f"softmax layers in M1: {softmax_layers} of {m1.num_layers}")
-print(f"KV cache at 1M tokens, M1's {softmax_layers} softmax layers: {m1_cache / 1e9:6.1f} GB")
-print(f"if all {m1.num_layers} layers were softmax:            {all_softmax / 1e9:6.1f} GB")
-assert softmax_layers == 10 and round(m1_cache / 1e9) == 41
+print(f"KV cache at 1M tokens, M1's {softmax_layers} softmax layers: {m1_cache / 1e9:6.2f} GB")
+print(f"if all {m1.num_layers} layers were softmax:            {all_softmax / 1e9:6.2f} GB")
+assert softmax_layers == 10 and round(m1_cache / 1e9) == 41 and all_softmax == 8 * m1_cache
 
 # %% [markdown]
-# You should see about 41 GB for one sequence, a whole GPU's memory or more, and eight times
-# that if every layer were a softmax layer. The cache grows in a straight line with n:
+# About 41 GB for a single sequence, and eight times that if every layer were a softmax layer.
+# Later lessons refer back to this number. How much is 41 GB? The MiniMax-01 team sized its
+# models so that a single machine of 8 GPUs with 640 GB of memory in all could process more than
+# a million tokens, using 8-bit quantization [4]. If the weights take one byte each, M1's 456B
+# parameters [2] fill 456 GB of those 640 GB.
+#
+# **Exercise 3.** Write `tokens_that_fit(memory_bytes, num_layers, kv_heads, head_dim,
+# bytes_per_value)`: the longest context, in whole tokens, whose KV cache (one sequence,
+# `num_layers` softmax layers) fits in `memory_bytes`. No formula this time: work out what one
+# token costs from the description above.
+
+
+# %%
+def tokens_that_fit(memory_bytes, num_layers, kv_heads, head_dim, bytes_per_value=2):
+    """The longest context whose KV cache fits in memory_bytes (whole tokens)."""
+    ### BEGIN SOLUTION
+    per_token = 2 * num_layers * kv_heads * head_dim * bytes_per_value
+    return memory_bytes // per_token
+    ### END SOLUTION
+
+
+# %%
+tokens_that_fit = check("01.tokens_that_fit", tokens_that_fit)
+
+# %% [markdown]
+# So how long a context would fit next to the 8-bit weights on that machine, if nothing else
+# needed memory? (Activations and the lightning layers' states also need some, so this is an
+# upper bound.)
+
+# %%
+left_over = 640 * 10**9 - 456 * 10**9
+longest = tokens_that_fit(left_over, softmax_layers, m1.num_kv_heads, m1.head_dim, 2)
+all_softmax_longest = tokens_that_fit(left_over, m1.num_layers, m1.num_kv_heads, m1.head_dim, 2)
+print(f"memory left beside the weights: {left_over / 1e9:.0f} GB")
+print(f"longest context, M1's 10 softmax layers: {longest:>10,} tokens")
+print(f"longest context, if all 80 were softmax: {all_softmax_longest:>10,} tokens")
+assert longest > n_million > all_softmax_longest
+
+# %% [markdown]
+# With M1's ten softmax layers a context of a million tokens fits, with room to spare; with
+# softmax attention in all 80 layers it would not. The cache grows in a straight line with n:
 
 # %%
 contexts = [2**p for p in range(10, 21)]
@@ -308,16 +331,19 @@ if not is_smoke():
     assert 1.9 <= explicit.memory_exponent <= 2.1, "the explicit form stores n×n matrices"
     assert 1.6 <= explicit.time_exponent <= 2.8, "time should grow about like n² (or a bit faster)"
     assert fused.memory_exponent <= 1.2, "the fused kernel never holds the n×n matrix"
+    assert fused.time_exponent >= 1.4, "the fused kernel still does n² work"
 
 # %% [markdown]
-# You should see:
+# The cell above asserts the three slopes that theory predicts:
 #
 # - **Explicit attention: memory slope ≈ 2.** Its peak is a few n × n matrices (scores,
 #   masked scores, weights), so it grows exactly like the score matrix once n is large.
-# - **Time slope about 2 for both.** At small n, fixed costs per call flatten the curve; at
-#   large n the n² dot products dominate. The explicit form may show a little more than 2: once
-#   its n × n matrices outgrow the CPU's caches (around n = 1,000 to 2,000 here), each of its
-#   passes over them has to fetch every element from main memory, which costs more per element.
+# - **Time grows much faster than n for both.** At large n the n² dot products dominate. At
+#   small n, fixed costs per call flatten the curve, so a fitted slope can come out below 2
+#   (compare the fused kernel's slope above). The explicit form may show a little more than 2:
+#   once its n × n matrices outgrow the CPU's caches (around n = 1,000 to 2,000 here), each of
+#   its passes over them has to fetch every element from main memory, which costs more per
+#   element.
 # - **Fused SDPA: memory slope ≈ 1.** It works through the matrix in tiles and never holds it
 #   whole. This is the idea of FlashAttention [5]. The work is still n², and so is the time.
 #
@@ -341,19 +367,65 @@ print(f"one head's n×n float32 score matrix at 1M tokens: {n_million**2 * 4 / 1
 # each of its 10 softmax layers [3]. Real systems use GPUs and fused kernels, yet the n² in
 # time stays. Next lesson: attention whose cost grows like n.
 #
+# ## What you built
+#
+# - `causal_attention`: scaled dot-product attention with a causal mask, equal to PyTorch's
+#   fused kernel.
+# - `decode_step`: one generation step with a KV cache, which reproduces full attention row by
+#   row.
+# - `tokens_that_fit`: the longest context whose cache fits in a memory budget. M1's 10
+#   softmax layers hold about 41 GB at a million tokens (bfloat16); 80 softmax layers would hold
+#   eight times that.
+# - Measured slopes: time grows about like n² for both forms, memory like n² for the explicit
+#   form and like n for the fused one.
+#
+# ## Try it
+#
+# Decoding one token at context t should cost time proportional to t, since it reads t keys.
+# Measure it: with `measure_scaling`, time your `decode_step` for a cache of n tokens
+# (`KVCache(torch.randn(1, heads, n, head_dim), torch.randn(1, heads, n, head_dim))`) at
+# n = 1,024 … 65,536, and fit the slope. Then repeat with the cache in `torch.bfloat16`: does
+# halving the bytes change the time?
+#
+# ## Check your understanding
+#
+# 1. Why does `decode_step` need no causal mask, while `causal_attention` does?
+# 2. Grouped-query attention gives M1's 64 query heads 8 key/value heads. What does that shrink
+#    eightfold, and what does it leave unchanged?
+# 3. The fused kernel's memory grows like n but its time like n². Why does computing in tiles
+#    fix one and not the other?
+
+# %% [markdown] tags=["solution"]
+# **Answers.**
+#
+# 1. The cache holds only tokens that came before the new one, and the new token itself. There is
+#    no future in it to hide. During a prefill every token of the sequence is present at once, so
+#    the mask has to stop token t from reading tokens after it.
+# 2. The cache, and the memory traffic of reading it at every step: 8 key/value heads instead of
+#    64. Each query head still scores every key and averages every value, so the attention FLOPs
+#    per token stay the same.
+# 3. Tiling changes how much of the score matrix exists at once: one tile instead of all n × n
+#    numbers. Every query still has to be compared with every key, so the number of dot products,
+#    and with it the time, stays n²/2. Only a different formula, like lesson 02's linear
+#    attention, removes the n² work.
+
+# %% [markdown]
 # ## Sources
 #
 # 1. Vaswani et al., *Attention Is All You Need*, NeurIPS 2017, arXiv 1706.03762, §3.2
 #    (scaled dot-product attention, the 1/√d_k scale and the decoder's mask):
 #    https://arxiv.org/abs/1706.03762
 # 2. MiniMax, *MiniMax-M1: Scaling Test-Time Compute Efficiently with Lightning Attention*,
-#    arXiv 2506.13585 (2025), §1-2 (hybrid attention, a native 1M-token context):
+#    arXiv 2506.13585 (2025), §1-2 (hybrid attention, a native 1M-token context, 456B
+#    parameters):
 #    https://arxiv.org/abs/2506.13585
 # 3. MiniMax-M1 repository, `config.json` (`num_hidden_layers` 80, `attn_type_list`,
 #    `num_attention_heads` 64, `num_key_value_heads` 8, `head_dim` 128) and
 #    `modeling_minimax_m1.py`: https://github.com/MiniMax-AI/MiniMax-M1
 # 4. MiniMax, *MiniMax-01: Scaling Foundation Models with Lightning Attention*, arXiv 2501.08313
-#    (2025), §2 (grouped-query attention with a group size of 8 in the softmax layers):
+#    (2025), §2 (grouped-query attention with a group size of 8 in the softmax layers; the size
+#    constraint: more than 1 million tokens on a single machine of up to 8 GPUs and 640 GB, with
+#    8-bit quantization):
 #    https://arxiv.org/abs/2501.08313
 # 5. Dao et al., *FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness*,
 #    NeurIPS 2022, arXiv 2205.14135: https://arxiv.org/abs/2205.14135

@@ -86,6 +86,7 @@ assert torch.allclose(left, right, rtol=1e-3, atol=1e-3)
 from minimoe.attention import (
     decay_mask,
     lightning_attention_blockwise,
+    lightning_attention_fast,
     lightning_attention_naive,
     lightning_decode_step,
     lightning_slopes,
@@ -258,7 +259,10 @@ lightning_block = check("02.lightning_block", lightning_block)
 
 # %% [markdown]
 # A whole sequence is a loop over blocks that hands the state from one to the next. The last
-# block may be shorter; its decays use its own length.
+# block may be shorter; its decays use its own length. minimoe's reference version of this loop
+# is `lightning_attention_blockwise` in `minimoe/attention/lightning.py`: the same three steps
+# per block (its `lightning_block_step`), computed in float32 (float64 for float64 inputs), and
+# able to continue from a given state.
 
 
 # %%
@@ -277,10 +281,16 @@ def blockwise(q, k, v, slopes, block_size):
 # %% [markdown]
 # ## All forms agree
 #
-# Five ways to compute the same thing: the masked form, your recurrent form, your blockwise
-# loop, and minimoe's `lightning_attention_blockwise` (which processes many blocks per matrix
-# product) at two block sizes. Compare them on a length that is not a multiple of the block
-# size, with the slopes of M1's first layer for 8 heads, in float64 and in float32:
+# A plain loop is clear but slow: every block costs a few small matrix products and some Python.
+# What minimoe's model runs is `lightning_attention_fast`, which hands the work to the fast
+# kernels in `minimoe/attention/kernels.py`. They compute the same function with many blocks
+# per matrix product, or, for long inputs on a CPU, one head's sequence per core, and the
+# tests hold each of them equal to the reference loop.
+#
+# Six ways to compute the same thing: the masked form, your recurrent form, your blockwise loop,
+# minimoe's reference loop, and minimoe's fast kernels at two block sizes. Compare them on a
+# length that is not a multiple of the block size, with the slopes of M1's first layer for 8
+# heads, in float64 and in float32:
 
 # %%
 n = pick(1000, 200)
@@ -288,8 +298,9 @@ slopes = lightning_slopes(8, 0, 80)
 forms = {  # each takes (q, k, v, slopes) and returns the output
     "your recurrent": lambda *qkvs: lightning_recurrent(*qkvs)[0],
     "your blockwise, B = 64": lambda *qkvs: blockwise(*qkvs, 64)[0],
-    "minimoe blockwise, B = 64": lambda *qkvs: lightning_attention_blockwise(*qkvs, 64)[0],
-    "minimoe blockwise, B = 256": lambda *qkvs: lightning_attention_blockwise(*qkvs, 256)[0],
+    "minimoe reference, B = 64": lambda *qkvs: lightning_attention_blockwise(*qkvs, 64)[0],
+    "minimoe fast, B = 64": lambda *qkvs: lightning_attention_fast(*qkvs, 64)[0],
+    "minimoe fast, B = 256": lambda *qkvs: lightning_attention_fast(*qkvs, 256)[0],
 }
 worst = {}
 for dtype in [torch.float64, torch.float32]:
@@ -315,9 +326,10 @@ assert all(diff < 1e-5 for (_, dtype), diff in worst.items() if dtype == torch.f
 #
 # Now measure each form's time and peak memory against n, as in lesson 01, with softmax
 # attention for comparison (lesson 01's explicit form and PyTorch's fused kernel). Two heads of
-# 64 dimensions, float32, one thread, CPU time. The quadratic forms stop at 4,096 tokens, where
-# the masked form's n × n matrices already take about half a gigabyte. The recurrent form
-# stops at 2,048, because its Python loop is slow. This should take under a minute.
+# 64 dimensions, float32, one thread, CPU time; the blockwise form runs on minimoe's fast
+# kernels (`lightning_attention_fast`). The quadratic forms stop at 4,096 tokens, where the
+# masked form's n × n matrices already take about half a gigabyte. The recurrent form stops at
+# 2,048, because its Python loop is slow. This should take under a minute.
 
 # %%
 import torch.nn.functional as F
@@ -330,7 +342,7 @@ speed_slopes = lightning_slopes(heads, 0, 2)
 speed_forms = {  # each takes (q, k, v)
     "lightning masked": lambda q, k, v: lightning_attention_naive(q, k, v, speed_slopes),
     "your recurrent": lambda q, k, v: lightning_recurrent(q, k, v, speed_slopes),
-    "lightning blockwise": lambda q, k, v: lightning_attention_blockwise(q, k, v, speed_slopes),
+    "lightning blockwise": lambda q, k, v: lightning_attention_fast(q, k, v, speed_slopes),
     "softmax explicit (lesson 01)": causal_softmax_attention,
     "softmax fused SDPA": lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
 }
@@ -378,7 +390,7 @@ for name, run in runs.items():
 # count of operations still grows like n²; the time per operation grows too.
 #
 # The masked form's memory grows like n², while the blockwise form needs only its output plus
-# a workspace of fixed size (minimoe processes a bounded run of blocks at a time), so its
+# a workspace of fixed size (the fast kernels process a bounded run of blocks at a time), so its
 # memory grows at most like n. Compare the times at the lengths both forms ran:
 
 # %%

@@ -14,7 +14,8 @@
 # small **router** sends each token to just 2 of them [1, 2]. In this lesson you
 #
 # 1. write the router (softmax, top-k, renormalise) and check it against minimoe's;
-# 2. write the load-balancing loss that keeps the router from overloading a few experts;
+# 2. write the load-balancing loss that keeps the router from overloading a few experts, and
+#    derive how uneven a top-k load can get;
 # 3. train a small MoE layer with and without that loss and measure how evenly it spreads tokens;
 # 4. see what an expert *capacity* does: tokens beyond it are dropped;
 # 5. recompute M1's 456B total and 45.9B active parameters from its config.
@@ -31,7 +32,7 @@ from tqdm.auto import tqdm
 from minimoe.exercises import check
 from minimoe.smoke import is_smoke, pick
 
-torch.manual_seed(0)
+_ = torch.manual_seed(0)  # a fixed seed: the same numbers on every run
 
 # %% [markdown]
 # ## Why experts? Total vs active parameters
@@ -184,31 +185,84 @@ cases = {
     "random, skewed": torch.randn(tokens, E) + torch.linspace(1.5, -1.5, E),
     "collapsed onto 2": torch.tensor([6.0, 6.0] + [0.0] * (E - 2)).repeat(tokens, 1),
 }
+routed, aux = {}, {}
 print(f"{'router':<18} {'L_aux':>6}")
 for name, router_logits in cases.items():
     _, idx, p = route(router_logits, k)
     if name.startswith("even"):  # ties: spread the choices evenly by hand
         idx = torch.arange(tokens * k).reshape(tokens, k) % E
-    print(f"{name:<18} {load_balancing_loss(p, idx, E).item():6.2f}")
+    routed[name] = idx
+    aux[name] = load_balancing_loss(p, idx, E).item()
+    print(f"{name:<18} {aux[name]:6.2f}")
+
+assert abs(aux["even (uniform p)"] - k) < 1e-6
+assert k < aux["random, skewed"] < aux["collapsed onto 2"]
+assert E - 0.1 < aux["collapsed onto 2"] <= E
 
 # %% [markdown]
-# You should see exactly k = 2 for the even router, more for the skewed one (its first experts
-# get both more tokens and more probability), and close to E = 8 for the collapsed one.
+# The even router scores exactly k = 2. The skewed one scores more: its first experts get both
+# more tokens and more probability. The collapsed one comes close to E = 8, the most a top-2
+# router can score: two experts take every assignment, and almost all of the probability.
 #
+# ## How uneven can the load get?
+#
+# To measure how evenly a router spreads its tokens, we use the **coefficient of variation**
+# (CV) of the experts' shares of all assignments: their standard deviation divided by their
+# mean. It is 0 for a perfectly even load. How large can it get?
+#
+# **Exercise 3.** Write `max_load_cv(num_experts, top_k)`: the largest CV that top-k routing
+# allows. Keep in mind that a token picks k *different* experts.
+
+
+# %%
+def max_load_cv(num_experts, top_k):
+    """The largest coefficient of variation of the experts' shares under top-k routing."""
+    ### BEGIN SOLUTION
+    # No expert gets more than 1/k of the assignments: the worst load is 1/k on k experts.
+    return math.sqrt(num_experts / top_k - 1)
+    ### END SOLUTION
+
+
+# %%
+max_load_cv = check("03.max_load_cv", max_load_cv)
+
+# %% [markdown]
+# Now measure the CV of the three routers above with `minimoe.moe.load_cv`.
+# The collapsed one should reach your bound:
+
+# %%
+from minimoe.moe import load_cv
+
+cvs = {name: load_cv(torch.bincount(idx.reshape(-1), minlength=E)) for name, idx in routed.items()}
+for name, cv in cvs.items():
+    print(f"{name:<18} CV {cv:5.2f}")
+print(f"{'largest possible':<18} CV {max_load_cv(E, k):5.2f}   (E = {E}, k = {k})")
+assert abs(cvs["collapsed onto 2"] - max_load_cv(E, k)) < 1e-9 and cvs["even (uniform p)"] == 0
+
+# %% [markdown]
 # ## Does the loss balance the experts? A measurement
 #
-# `train_moe_layer` (in `minimoe.experiments.moe_load`) trains one MoE layer with 16 experts (top-2) on
-# a small synthetic task. Every token comes from one of 16 clusters, and the target is the token times
-# its cluster's own random matrix, so experts have a reason to specialise. We train twice
-# with the same seed, the same data and the same initial weights. The only difference is the
-# weight of the balancing loss: 0, or 0.1.
+# `train_moe_layer` (in `minimoe.experiments.moe_load`) trains one MoE layer with 16 experts
+# (top-2) on a small synthetic task. Every token comes from one of 16 clusters, and the target
+# is the token times its cluster's own random matrix, so experts have a reason to specialise. We
+# train twice with the same seed, the same data and the same initial weights. The only
+# difference is the weight of the balancing loss: 0, or 0.1. With E = 16 and k = 2 the CV can
+# be at most √7 ≈ 2.65.
 #
-# How even is the load? We use the **coefficient of variation** (CV) of the experts' token
-# shares, their standard deviation divided by their mean. It is 0 for a perfectly even load
-# and √(E−1) ≈ 3.9 when one expert takes everything.
+# **Which weight?** MiniMax-Text-01 was pretrained with an auxiliary-loss coefficient of 0.01
+# [3]. For M1's continued pretraining the M1 report says only that the coefficient was
+# decreased, without a number [1]; the released config lists `router_aux_loss_coef: 0.001`
+# [2], which may or may not be the value used in training. Two things make such numbers hard to
+# carry over:
 #
-# Why 0.1 and not M1's 0.01 [3]? The right weight depends on how large the task loss is, and
-# this regression loss is much smaller than a language model's cross-entropy.
+# - **The formulas differ.** The MiniMax-01 paper writes the loss with a factor 1/E in front of
+#   Σ f_i·m_i [3], where the released code (and ours) multiplies by E [2]. Read literally, with
+#   f_i and m_i meaning the same in both, the same coefficient then weighs the loss E² times
+#   differently: 1,024 times at M1's E = 32. And in the paper's form a balanced router scores
+#   k/E² rather than k, so the coefficient it needs changes with E. A coefficient means
+#   something only together with its formula and its E.
+# - **The task loss differs.** The right weight depends on how large the task loss is, and our
+#   regression loss is much smaller than a language model's cross-entropy. We use 0.1.
 
 # %%
 from minimoe.experiments.moe_load import plot_expert_load, train_moe_layer
@@ -238,14 +292,20 @@ axes[2].legend()
 plt.tight_layout()
 plt.show()
 
+fair = 1 / len(runs[0.0].token_share)
 if not is_smoke():
     assert runs[0.1].cv < 0.5 * runs[0.0].cv, "the balancing loss should even out the load"
+    assert max(runs[0.0].token_share) >= 2 * fair, "without it, some expert takes 2x its share"
+    assert min(runs[0.0].token_share) < 0.25 * fair, "without it, some expert is nearly idle"
+    assert min(runs[0.1].token_share) > 0.25 * fair, "with it, no expert is left idle"
 
 # %% [markdown]
-# Without the balancing loss you should see the busiest experts take about twice their fair
-# share (the dashed line) or more, while others get little or nothing. With it, every bar should
-# sit close to 1/E, and the task loss should be no worse. The idle experts of the first run hold
-# parameters that do almost no work.
+# The cell checks what held for every seed we tried. Without the balancing loss, the busiest
+# expert takes at least twice its fair share (the dashed line), and some expert gets almost
+# nothing: it holds parameters that do almost no work. With the loss, the CV falls to less than
+# half, and no expert is left idle. How close every bar comes to 1/E, and whether the task loss
+# ends a little better or a little worse, vary from seed to seed: read them in your run (and see
+# "Try it" below).
 #
 # ## Capacity and token dropping
 #
@@ -295,7 +355,7 @@ if not is_smoke():
 # ## Explore: top-k and the balancing weight
 #
 # Move the sliders to retrain the layer (a few seconds each): try top-1 with weight 0, where
-# only the balancing loss trains the router, and weights from 0.001 up to 1. The title of each
+# nothing trains the router (only the balancing loss could), and weights from 0.001 up to 1. The title of each
 # plot shows the CV and the share of assignments that a capacity factor of 1.25 would drop.
 # The cell also draws one setting directly, so you see a result even without a live kernel.
 
@@ -358,9 +418,10 @@ assert sum(parts.values()) == m1_total and sum(active_parts.values()) == m1_acti
 
 # %% [markdown]
 # About 95% of M1's weights are experts, and a token uses 2 of the 32 in each layer. The active
-# count leaves out the embedding table and the LM head, about 2.46B weights. MiniMax's
-# 45.9B follows the same convention [1]: with them, a token would touch about 48.4B. Lesson 00's
-# warm-up found the same gap.
+# count here leaves out the embedding table and the LM head, about 2.46B weights, and then
+# matches MiniMax's 45.9B [1]; with them, a token would touch about 48.4B. The report does not
+# say what its count includes: that it leaves these two out is our inference from this
+# arithmetic, the same gap that lesson 00's warm-up found.
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3))
@@ -378,25 +439,68 @@ plt.show()
 #
 # - `route`: softmax, top-k, renormalise, as in M1's code.
 # - `load_balancing_loss`: E · Σ f_i · P_i, whose gradient pushes probability away from busy
-#   experts. You measured the CV of the expert load with and without it.
+#   experts.
+# - `max_load_cv`: the largest imbalance top-k routing allows, √(E/k − 1), reached by a router
+#   that collapses onto k experts. You measured the CV of a trained layer's load with and without
+#   the balancing loss against it.
 # - Capacity: how many assignments are dropped at each capacity factor, and why balance lets
 #   the buffer shrink.
 # - M1's 456B / 45.9B, recomputed part by part.
 #
 # Lesson 04 puts the MoE layer after lightning and softmax attention and builds the whole hybrid.
 #
+# ## Try it
+#
+# Is balance free? Train the two layers of the measurement above for several seeds and compare
+# their final task loss and CV. Start from
+# `[train_moe_layer(top_k=2, aux_weight=w, steps=300, seed=s) for s in range(5)]` for
+# w = 0 and w = 0.1, and average `sum(run.task_loss[-20:]) / 20` over the seeds. Then look for
+# the weight where the CV stops improving but the task loss starts to suffer.
+#
+# ## Check your understanding
+#
+# 1. With top-1 routing and renormalised weights, why does the task loss send no gradient to
+#    the router?
+# 2. f_i is a count and has no gradient. How does L_aux still change the router, and in which
+#    direction?
+# 3. The MiniMax-01 paper's coefficient is 0.01 with a factor 1/E; a codebase uses 0.001 with a
+#    factor E, and E = 32. Which pushes harder towards balance, if f_i and m_i mean the same in
+#    both?
+# 4. Why can a capacity factor of 1.0 drop tokens even for a router that is balanced on average?
+
+# %% [markdown] tags=["solution"]
+# **Answers.**
+#
+# 1. With k = 1 the renormalised weight is p_i / p_i = 1 whatever the router's scores, so the
+#    layer's output does not depend on the probabilities at all; only the choice of expert does,
+#    and a choice (an argmax) has no gradient. Only the balancing loss trains such a router,
+#    which is why Switch multiplies by the raw p_i instead.
+# 2. Through P_i, the mean probability. The gradient of E · Σ f_i P_i with respect to P_i is
+#    E · f_i, largest for the busiest experts, so gradient descent lowers the probability of
+#    busy experts most and the next batch routes fewer tokens to them.
+# 3. The code's. The paper's term is 0.01 · (1/32) · Σ f·m and the code's 0.001 · 32 · Σ f·m: the
+#    code's weight is 0.032 against the paper's 0.0003125, about 100 times larger. Whether
+#    MiniMax trained with either form at these values the sources do not say.
+# 4. Capacity is set per batch: C = ⌈factor · T · k / E⌉. A router that is balanced over many
+#    batches still sends more than T·k/E assignments to some expert in any one batch, by chance
+#    or because a batch holds many similar tokens, and every assignment above C is dropped.
+
+# %% [markdown]
 # ## Sources
 #
 # 1. MiniMax, *MiniMax-M1: Scaling Test-Time Compute Efficiently with Lightning Attention*,
-#    arXiv 2506.13585 (2025), §1-2 (456B total, 45.9B activated, 32 experts):
+#    arXiv 2506.13585 (2025), §1-2 (456B total, 45.9B activated, 32 experts; continued
+#    pretraining: "We decrease the coefficient of the MoE auxiliary loss", no value given):
 #    https://arxiv.org/abs/2506.13585
 # 2. MiniMax-M1 repository: `config.json` (shapes, `num_local_experts: 32`,
 #    `num_experts_per_tok: 2`, `router_aux_loss_coef: 0.001`) and `modeling_minimax_m1.py`
 #    (softmax, top-k and renormalisation in the sparse MoE block; SwiGLU experts;
-#    `load_balancing_loss_func`; dropless inference): https://github.com/MiniMax-AI/MiniMax-M1
+#    `load_balancing_loss_func`, which multiplies Σ f·P by the number of experts; dropless
+#    inference): https://github.com/MiniMax-AI/MiniMax-M1
 # 3. MiniMax, *MiniMax-01: Scaling Foundation Models with Lightning Attention*, arXiv 2501.08313
-#    (2025), §2.1 (TopK routing, the auxiliary loss, token drop with a capacity limit, the
-#    global router) and §4.2 (auxiliary loss coefficient 0.01): https://arxiv.org/abs/2501.08313
+#    (2025), §2.1 (TopK routing, the auxiliary loss α_aux · (1/E) Σ f_i · m_i, token drop with
+#    a capacity limit, the global router) and §4.2 (auxiliary loss coefficient 0.01 in
+#    MiniMax-Text-01's pretraining): https://arxiv.org/abs/2501.08313
 # 4. W. Fedus, B. Zoph, N. Shazeer, *Switch Transformers*, arXiv 2101.03961 (2021), §2.1-2.2
 #    (top-1 routing, capacity factor, the differentiable load-balancing loss):
 #    https://arxiv.org/abs/2101.03961

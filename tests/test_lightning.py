@@ -1,10 +1,11 @@
-"""Lightning attention: every form computes the same thing, and the layer matches HF's port."""
+"""Lightning attention's reference forms compute the same thing, and the layer matches HF's port.
+
+The fast kernels are held equal to these forms in tests/test_kernels.py.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import math
-import threading
 
 import pytest
 import torch
@@ -13,17 +14,22 @@ from hypothesis import strategies as st
 
 from minimoe.attention import (
     LightningAttention,
+    block_decays,
     decay_mask,
-    lightning,
     lightning_attention_blockwise,
+    lightning_attention_fast,
     lightning_attention_naive,
     lightning_attention_recurrent,
+    lightning_block_step,
     lightning_decode_step,
     lightning_slopes,
 )
-from minimoe.attention.lightning import run_length
 
 FP32 = dict(atol=1e-5, rtol=1e-5)
+
+
+# The plain reference and the fast kernels: what every test below holds for both.
+BLOCKWISE = [lightning_attention_blockwise, lightning_attention_fast]
 
 
 def _qkv(batch, heads, seq, dim, v_dim=None, seed=0, dtype=torch.float32):
@@ -92,7 +98,7 @@ def test_decay_mask_values():
 @given(
     batch=st.integers(1, 2),
     heads=st.integers(1, 3),
-    seq=st.integers(1, 70),
+    seq=st.integers(0, 70),
     dim=st.integers(1, 8),
     v_dim=st.integers(1, 6),
     block=st.integers(1, 40),
@@ -111,112 +117,39 @@ def test_forms_agree(batch, heads, seq, dim, v_dim, block, seed):
     torch.testing.assert_close(state_b, state_r, **FP32)
 
 
-@contextlib.contextmanager
-def _torch_threads(n):
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 @settings(max_examples=25, deadline=None)
 @given(
-    batch=st.integers(1, 2),
-    heads=st.integers(1, 3),
-    seq=st.integers(1, 300),
-    dim=st.integers(1, 8),
-    v_dim=st.integers(1, 6),
-    block=st.integers(1, 40),
-    threads=st.sampled_from([1, 2]),
+    seq=st.integers(1, 60),
+    block=st.integers(1, 24),
     seed=st.integers(0, 10_000),
 )
-def test_cpu_inference_path_agrees(batch, heads, seq, dim, v_dim, block, threads, seed):
-    # The per-sequence path (long CPU prefill without autograd) against the naive form and
-    # the batched path, from a non-zero state, serially and on a pool of worker threads.
-    q, k, v = _qkv(batch, heads, seq, dim, v_dim, seed)
-    s = _slopes(heads, seed)
-    state = torch.randn(batch, heads, dim, v_dim, generator=torch.Generator().manual_seed(seed))
-    with _torch_threads(threads):
-        out, new_state = lightning._blockwise_per_sequence(q, k, v, s, block, state)
-        assert torch.get_num_threads() == threads
-    batched, batched_state = lightning._blockwise_batched(q, k, v, s, block, state)
-    torch.testing.assert_close(out, batched, **FP32)
-    torch.testing.assert_close(new_state, batched_state, **FP32)
-    # the state's contribution, checked against the naive form with the state as a prefix
-    # (o_t = naive_t + λ^(t+1) q_t S)
+def test_blockwise_continues_from_a_state_as_the_recurrence_does(seq, block, seed):
+    q, k, v = _qkv(2, 2, seq, 4, 3, seed)
+    s = _slopes(2, seed)
+    state = torch.randn(2, 2, 4, 3, generator=torch.Generator().manual_seed(seed))
+    recurrent, state_r = lightning_attention_recurrent(q, k, v, s, state)
+    blockwise, state_b = lightning_attention_blockwise(q, k, v, s, block, state)
+    torch.testing.assert_close(blockwise, recurrent, **FP32)
+    torch.testing.assert_close(state_b, state_r, **FP32)
+    # the state's contribution in closed form: o_t = naive_t + λ^(t+1) q_t S
     decay = torch.exp(-s[:, None] * torch.arange(1, seq + 1))[None, :, :, None]
     expected = lightning_attention_naive(q, k, v, s) + decay * (q @ state)
-    torch.testing.assert_close(out, expected, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(blockwise, expected, atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64])
-def test_cpu_inference_path_on_a_layers_strided_inputs(dtype):
-    # A layer splits q, k and v out of one fused projection: per head they are strided views.
-    batch, seq, heads, dim = 2, 1100, 3, 16
-    qkv = torch.randn(batch, seq, heads, 3 * dim, generator=torch.Generator().manual_seed(5))
-    q, k, v = (t.to(dtype) for t in qkv.transpose(1, 2).split(dim, dim=-1))
-    assert not q.is_contiguous()
-    s = lightning_slopes(heads, 0, 2).to(torch.promote_types(dtype, torch.float32))
-    with _torch_threads(2):
-        out, state = lightning_attention_blockwise(q, k, v, s, block_size=64)
-    reference = lightning_attention_naive(q.double(), k.double(), v.double(), s.double())
-    tolerance = dict(atol=5e-2, rtol=2e-2) if dtype == torch.bfloat16 else dict(atol=1e-3, rtol=0)
-    assert out.dtype == dtype and state.dtype == torch.promote_types(dtype, torch.float32)
-    torch.testing.assert_close(out.double(), reference, **tolerance)
-
-
-def test_blockwise_picks_its_path(monkeypatch):
-    calls = []
-    real = lightning._blockwise_per_sequence
-
-    def spy(*args):
-        calls.append("per-sequence")
-        return real(*args)
-
-    monkeypatch.setattr(lightning, "_blockwise_per_sequence", spy)
-    n = lightning.PER_SEQUENCE_MIN_TOKENS
-    q, k, v = _qkv(1, 2, n, 4)
-    s = lightning_slopes(2, 0, 2)
-    lightning_attention_blockwise(q, k, v, s)  # long, CPU, no gradient needed
-    assert calls == ["per-sequence"]
-    lightning_attention_blockwise(q[:, :, : n - 1], k[:, :, : n - 1], v[:, :, : n - 1], s)
-    q.requires_grad_()
-    out, _ = lightning_attention_blockwise(q, k, v, s)  # training: the differentiable path
-    assert calls == ["per-sequence"] and out.requires_grad
-    with torch.no_grad():
-        lightning_attention_blockwise(q, k, v, s)
-    assert calls == ["per-sequence"] * 2
-
-
-def test_concurrent_callers_leave_torch_threads_as_they_were():
-    q, k, v = _qkv(1, 4, lightning.PER_SEQUENCE_MIN_TOKENS, 8)
-    s = lightning_slopes(4, 0, 2)
-    expected, _ = lightning_attention_blockwise(q, k, v, s)
-    results = []
-    with _torch_threads(2):
-        callers = [
-            threading.Thread(
-                target=lambda: results.append(lightning_attention_blockwise(q, k, v, s))
-            )
-            for _ in range(4)
-        ]
-        for caller in callers:
-            caller.start()
-        for caller in callers:
-            caller.join()
-        assert torch.get_num_threads() == 2
-    assert len(results) == 4
-    for out, _ in results:
-        torch.testing.assert_close(out, expected, **FP32)
-
-
-def test_worker_pool_is_made_again_after_a_fork(monkeypatch):
-    first = lightning._worker_pool(2)
-    assert lightning._worker_pool(2) is first
-    monkeypatch.setattr(lightning.os, "getpid", lambda: -1)  # as if in a forked child
-    assert lightning._worker_pool(2) is not first
+def test_one_block_step_is_the_blockwise_form_of_one_block():
+    q, k, v = _qkv(2, 3, 9, 4, 5, seed=7)
+    s = _slopes(3, 7)
+    state = torch.randn(2, 3, 4, 5, generator=torch.Generator().manual_seed(7))
+    decays = block_decays(s, 9)
+    assert decays.query.shape == decays.key.shape == (3, 9, 1)
+    assert decays.mask.shape == (3, 9, 9) and decays.block.shape == (3, 1, 1)
+    torch.testing.assert_close(decays.query[:, -1], decays.block[:, 0])  # λ^B for the last row
+    torch.testing.assert_close(decays.key[:, -1], torch.ones(3, 1))  # the last key is fresh
+    step = lightning_block_step(q, k, v, decays, state)
+    whole = lightning_attention_blockwise(q, k, v, s, block_size=9, state=state)
+    for got, want in zip(step, whole):
+        torch.testing.assert_close(got, want, **FP32)
 
 
 @pytest.mark.parametrize("block", [1, 7, 16, 64, 100])
@@ -229,25 +162,8 @@ def test_blockwise_matches_float64_reference(block):
     torch.testing.assert_close(out, reference.float(), atol=2e-5, rtol=1e-5)
 
 
-def test_blockwise_over_several_runs_matches_naive():
-    # The kernel takes whole blocks a run at a time: cover two runs and a ragged last block,
-    # forward and backward.
-    seq = 2 * run_length(rows=2, block=64) + 100
-    q, k, v = (t.requires_grad_() for t in _qkv(1, 2, seq, 8, seed=2))
-    s = torch.tensor([0.3, 1e-3])
-    weights = torch.randn(1, 2, seq, 8)
-    out, _ = lightning_attention_blockwise(q, k, v, s, block_size=64)
-    grads = torch.autograd.grad((out * weights).sum(), (q, k, v))
-    reference = lightning_attention_naive(q.double(), k.double(), v.double(), s)
-    expected = torch.autograd.grad((reference * weights).sum(), (q, k, v))
-    torch.testing.assert_close(out, reference.float(), atol=1e-4, rtol=1e-5)
-    for got, want in zip(grads, expected):
-        torch.testing.assert_close(got, want.float(), atol=1e-3, rtol=1e-4)
-
-
 def test_blockwise_gradients_match_naive_over_several_blocks():
-    # Training runs the blockwise kernel on sequences of many blocks: autograd must pass the
-    # state scan across blocks (a regression test: an `out=` scan once broke backward).
+    # Training differentiates through the blocks: autograd must pass the state across them.
     q, k, v = (t.requires_grad_() for t in _qkv(2, 2, 150, 8, seed=3))
     s = torch.tensor([0.3, 1e-3])
     weights = torch.randn(2, 2, 150, 8)
@@ -259,6 +175,7 @@ def test_blockwise_gradients_match_naive_over_several_blocks():
         torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
 
 
+@pytest.mark.parametrize("blockwise", BLOCKWISE)
 @settings(max_examples=25, deadline=None)
 @given(
     seq=st.integers(2, 60),
@@ -266,26 +183,25 @@ def test_blockwise_gradients_match_naive_over_several_blocks():
     block=st.integers(1, 24),
     seed=st.integers(0, 10_000),
 )
-def test_chunked_prefill_equals_one_prefill(seq, cut_fraction, block, seed):
+def test_chunked_prefill_equals_one_prefill(blockwise, seq, cut_fraction, block, seed):
     q, k, v = _qkv(2, 2, seq, 4, seed=seed)
     s = _slopes(2, seed)
     cut = int(cut_fraction * seq)
-    whole, state = lightning_attention_blockwise(q, k, v, s, block_size=block)
-    first, mid = lightning_attention_blockwise(
-        q[:, :, :cut], k[:, :, :cut], v[:, :, :cut], s, block_size=block
-    )
-    second, end = lightning_attention_blockwise(
+    whole, state = blockwise(q, k, v, s, block_size=block)
+    first, mid = blockwise(q[:, :, :cut], k[:, :, :cut], v[:, :, :cut], s, block_size=block)
+    second, end = blockwise(
         q[:, :, cut:], k[:, :, cut:], v[:, :, cut:], s, block_size=block, state=mid
     )
     torch.testing.assert_close(torch.cat([first, second], dim=2), whole, **FP32)
     torch.testing.assert_close(end, state, **FP32)
 
 
-def test_decode_steps_after_prefill_equal_full_pass():
+@pytest.mark.parametrize("blockwise", BLOCKWISE)
+def test_decode_steps_after_prefill_equal_full_pass(blockwise):
     q, k, v = _qkv(2, 3, 40, 8, seed=3)
     s = _slopes(3, 3)
-    full, _ = lightning_attention_blockwise(q, k, v, s, block_size=16)
-    out, state = lightning_attention_blockwise(q[:, :, :25], k[:, :, :25], v[:, :, :25], s, 16)
+    full, _ = blockwise(q, k, v, s, block_size=16)
+    out, state = blockwise(q[:, :, :25], k[:, :, :25], v[:, :, :25], s, 16)
     steps = [out]
     for t in range(25, 40):
         o_t, state = lightning_decode_step(q[:, :, t], k[:, :, t], v[:, :, t], s, state)
@@ -294,10 +210,11 @@ def test_decode_steps_after_prefill_equal_full_pass():
     torch.testing.assert_close(torch.cat(steps, dim=2), full, **FP32)
 
 
-def test_bfloat16_inputs():
+@pytest.mark.parametrize("blockwise", BLOCKWISE)
+def test_bfloat16_inputs(blockwise):
     q, k, v = _qkv(2, 2, 100, 16, seed=4, dtype=torch.bfloat16)
     s = lightning_slopes(2, 0, 2)
-    out, state = lightning_attention_blockwise(q, k, v, s, block_size=32)
+    out, state = blockwise(q, k, v, s, block_size=32)
     assert out.dtype == torch.bfloat16 and state.dtype == torch.float32
     # Same bf16 inputs, computed in float64: only the final rounding to bf16 differs.
     reference = lightning_attention_naive(q.double(), k.double(), v.double(), s)
@@ -306,14 +223,15 @@ def test_bfloat16_inputs():
     assert o_t.dtype == torch.bfloat16
 
 
-def test_64k_tokens_stay_finite_and_exact():
+@pytest.mark.parametrize("blockwise", BLOCKWISE)
+def test_64k_tokens_stay_finite_and_exact(blockwise):
     # q = k = v = c: o_t = d·c³·Σ_{j≤t} λ^j = d·c³·(1 − λ^(t+1))/(1 − λ), a closed form to
     # check against after 65,536 tokens, from a fast-forgetting head to an almost-eternal one.
     n, dim, c = 65536, 4, 0.5
     s = torch.tensor([2.0, 0.05, 1e-5])
     q = torch.full((1, 3, n, dim), c)
     # Blocks of 1000 leave a ragged last block of 536; fewer, larger blocks keep this fast.
-    out, state = lightning_attention_blockwise(q, q, q, s, block_size=1000)
+    out, state = blockwise(q, q, q, s, block_size=1000)
     assert torch.isfinite(out).all() and torch.isfinite(state).all()
     lam = torch.exp(-s.double())[:, None]
     t = torch.arange(n, dtype=torch.float64)[None]
@@ -321,21 +239,35 @@ def test_64k_tokens_stay_finite_and_exact():
     torch.testing.assert_close(out[0, :, :, 0].double(), expected, atol=1e-3, rtol=1e-4)
 
 
-def test_bad_inputs_raise():
+@pytest.mark.parametrize("blockwise", BLOCKWISE)
+def test_bad_inputs_raise(blockwise):
     q, k, v = _qkv(1, 2, 5, 4)
     s = torch.ones(2)
     with pytest.raises(ValueError, match="k shape"):
-        lightning_attention_blockwise(q, k[:, :, :4], v, s)
+        blockwise(q, k[:, :, :4], v, s)
+    with pytest.raises(ValueError, match="slopes"):
+        blockwise(q, k, v, torch.ones(3))
+    with pytest.raises(ValueError, match="block_size"):
+        blockwise(q, k, v, s, block_size=0)
+    with pytest.raises(ValueError, match="block_size"):
+        blockwise(q, k, v, s, block_size=2.0)
+    with pytest.raises(ValueError, match="state"):
+        blockwise(q, k, v, s, state=torch.zeros(1, 2, 4, 3))
+    with pytest.raises(TypeError):
+        blockwise(q.long(), k, v, s)
+
+
+def test_bad_inputs_raise_in_the_other_forms():
+    q, k, v = _qkv(1, 2, 5, 4)
+    s = torch.ones(2)
     with pytest.raises(ValueError, match="slopes"):
         lightning_attention_naive(q, k, v, torch.ones(3))
-    with pytest.raises(ValueError, match="block_size"):
-        lightning_attention_blockwise(q, k, v, s, block_size=0)
-    with pytest.raises(ValueError, match="state"):
-        lightning_attention_blockwise(q, k, v, s, state=torch.zeros(1, 2, 4, 3))
     with pytest.raises(ValueError, match="one token"):
         lightning_decode_step(q, k, v, s, torch.zeros(1, 2, 4, 4))
     with pytest.raises(TypeError):
         lightning_attention_naive(q.long(), k, v, s)
+    with pytest.raises(ValueError, match="state"):
+        lightning_attention_recurrent(q, k, v, s, torch.zeros(2, 2, 4, 4))
 
 
 # --- the layer -------------------------------------------------------------------------------
@@ -389,6 +321,10 @@ def test_left_padding_changes_nothing_at_real_tokens():
             torch.testing.assert_close(step[i], alone_step[0], **FP32)
     with pytest.raises(ValueError, match="fewer"):
         layer(x, attention_mask=mask[:, :3])
+
+
+def test_layer_norm_epsilon_defaults_to_m1s():
+    assert LightningAttention(8, 2, 4, layer_idx=0, num_layers=2).norm.eps == 1e-6
 
 
 def test_layer_in_bfloat16_keeps_float32_slopes_and_state():

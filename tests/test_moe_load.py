@@ -11,10 +11,10 @@ import torch
 from minimoe.experiments.moe_load import (
     ClusterTask,
     dropped_assignments,
-    load_cv,
     plot_expert_load,
     train_moe_layer,
 )
+from minimoe.moe import load_cv, max_load_cv
 
 matplotlib.use("Agg")
 
@@ -24,6 +24,22 @@ def test_load_cv_is_zero_when_even_and_largest_when_one_expert_takes_all():
     assert load_cv(torch.tensor([8, 0, 0, 0])) == pytest.approx(math.sqrt(3))
     with pytest.raises(ValueError, match="positive"):
         load_cv(torch.zeros(4))
+
+
+@pytest.mark.parametrize("num_experts, top_k", [(16, 2), (32, 2), (8, 1), (6, 3)])
+def test_max_load_cv_is_reached_by_a_collapse_onto_k_experts_and_never_exceeded(num_experts, top_k):
+    collapsed = torch.zeros(num_experts)
+    collapsed[:top_k] = 100  # 100 tokens, each on the same k experts
+    assert load_cv(collapsed) == pytest.approx(max_load_cv(num_experts, top_k))
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):  # skewed random top-k routing stays below the bound
+        scores = torch.randn(50, num_experts, generator=g) + 3 * torch.rand(
+            num_experts, generator=g
+        )
+        counts = torch.bincount(scores.topk(top_k).indices.reshape(-1), minlength=num_experts)
+        assert load_cv(counts) <= max_load_cv(num_experts, top_k) + 1e-9
+    with pytest.raises(ValueError, match="top_k"):
+        max_load_cv(4, 5)
 
 
 def test_dropped_assignments_counts_overflow_beyond_capacity():

@@ -1,5 +1,5 @@
 """Lesson 01 (attention and its cost): causal attention, one decoding step with a KV cache, and
-the size of a KV cache."""
+how long a context's KV cache fits in a given memory."""
 
 from __future__ import annotations
 
@@ -52,9 +52,16 @@ def _attention_hides_the_token_itself(q, k, v):
     "01.causal_attention",
     reference=causal_softmax_attention,
     hints=(
-        "scores = q @ k.transpose(-1, -2) / sqrt(head_dim); set the scores of future keys "
-        "(column s > row t, torch.triu(..., diagonal=1)) to -inf BEFORE the softmax over the last "
-        "dim, so that each row's weights over the past sum to 1; then multiply by v.",
+        "Four steps: score every key against every query, scale the scores so that their spread "
+        "does not grow with the head size, hide the future from each query, and only then turn "
+        "each row of scores into weights that sum to 1 and average the values with them.",
+        "The scale is 1/sqrt(head_dim) of the queries and keys, not of the values. Build a "
+        "(seq, seq) boolean mask that is True above the diagonal (torch.triu with diagonal=1) "
+        "and fill those scores with -inf before the softmax over the last dimension: masking "
+        "after the softmax leaves rows that no longer sum to 1.",
+        "scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]); future = torch.ones(seq, "
+        "seq, dtype=torch.bool).triu(diagonal=1); return torch.softmax(scores.masked_fill(future, "
+        "float('-inf')), dim=-1) @ v",
     ),
     wrong=[
         _attention_without_mask,
@@ -117,10 +124,14 @@ def _decode_attends_before_appending(q_t, k_t, v_t, cache):
     "01.decode_step",
     reference=decode_step,
     hints=(
-        "First append the new key and value to the cache along the sequence dim "
-        "(torch.cat(..., dim=2)), then attend from q_t to ALL cached keys: softmax(q_t @ K^T / "
-        "sqrt(head_dim)) @ V. No causal mask is needed: every cached token is in the past. "
-        "Return (o_t, KVCache(new_k, new_v)).",
+        "The new token must see every earlier token and itself. Ask in which order you update "
+        "the cache and attend, and whether anything in the cache could lie in the future.",
+        "Append the new key and value to the cached ones along the sequence dimension (dim 2) "
+        "first; then attend from q_t to every cached key with the usual 1/sqrt(head_dim) scale "
+        "and softmax. No mask is needed. Return the output and a KVCache of the longer tensors.",
+        "keys = torch.cat((cache.k, k_t), dim=2); values = torch.cat((cache.v, v_t), dim=2); "
+        "weights = torch.softmax(q_t @ keys.transpose(-1, -2) / math.sqrt(q_t.shape[-1]), "
+        "dim=-1); return weights @ values, KVCache(keys, values)",
     ),
     wrong=[
         _decode_without_scale,
@@ -145,24 +156,64 @@ def _check_decode_step(candidate) -> None:
             close(cache.v, v[:, :, : t + 1], f"cached values after position {t}")
 
 
-# ------------------------------------------------------------------------ 01.kv_cache_bytes
+# ------------------------------------------------------------------------ 01.tokens_that_fit
+
+
+def tokens_that_fit(
+    memory_bytes: int, num_layers: int, kv_heads: int, head_dim: int, bytes_per_value: int = 2
+) -> int:
+    """The longest context (whole tokens) whose KV cache, over ``num_layers`` softmax layers of
+    one sequence, fits in ``memory_bytes``: memory // bytes per token."""
+    per_token = kv_cache_bytes(num_layers, kv_heads, head_dim, 1, bytes_per_value)
+    return memory_bytes // per_token
+
+
+def _fit_keys_only(memory_bytes, num_layers, kv_heads, head_dim, bytes_per_value=2):
+    return memory_bytes // (num_layers * kv_heads * head_dim * bytes_per_value)
+
+
+def _fit_rounded_up(memory_bytes, num_layers, kv_heads, head_dim, bytes_per_value=2):
+    per_token = kv_cache_bytes(num_layers, kv_heads, head_dim, 1, bytes_per_value)
+    return -(-memory_bytes // per_token)
+
+
+def _fit_fractional(memory_bytes, num_layers, kv_heads, head_dim, bytes_per_value=2):
+    return memory_bytes / kv_cache_bytes(num_layers, kv_heads, head_dim, 1, bytes_per_value)
+
+
+def _fit_counting_values(memory_bytes, num_layers, kv_heads, head_dim, bytes_per_value=2):
+    return memory_bytes // (2 * num_layers * kv_heads * head_dim)
+
+
+def _fit_one_layer(memory_bytes, num_layers, kv_heads, head_dim, bytes_per_value=2):
+    return memory_bytes // kv_cache_bytes(1, kv_heads, head_dim, 1, bytes_per_value)
 
 
 @exercise(
-    "01.kv_cache_bytes",
-    reference=kv_cache_bytes,
+    "01.tokens_that_fit",
+    reference=tokens_that_fit,
     hints=(
-        "Every softmax layer stores, for every token, one key AND one value vector "
-        "(head_dim numbers) per key/value head: 2 * num_layers * kv_heads * head_dim * n values, "
-        "times bytes_per_value.",
+        "Work out what one more token costs: what does every softmax layer store for it, and "
+        "for which heads? Then ask how many such tokens fit, counting only whole tokens.",
+        "Per token, each softmax layer stores a key and a value, head_dim numbers each, for "
+        "every key/value head (grouped-query attention caches only those), at bytes_per_value "
+        "bytes per number. Divide the memory by those bytes per token and round down.",
+        "per_token = 2 * num_layers * kv_heads * head_dim * bytes_per_value; "
+        "return memory_bytes // per_token",
     ),
-    wrong=[
-        lambda layers, kv, d, n, b=2: layers * kv * d * n * b,
-        lambda layers, kv, d, n, b=2: 2 * layers * kv * d * n,
-        lambda layers, kv, d, n, b=2: 2 * layers * kv * d * n * n * b,
-    ],
+    wrong=[_fit_keys_only, _fit_rounded_up, _fit_fractional, _fit_counting_values, _fit_one_layer],
 )
-def _check_kv_cache_bytes(candidate) -> None:
-    cases = [(10, 8, 128, 1_000_000, 2), (1, 1, 64, 512, 4), (4, 2, 16, 3000, 1)]
+def _check_tokens_that_fit(candidate) -> None:
+    cases = [
+        (80 * 10**9, 10, 8, 128, 2),
+        (184 * 10**9, 10, 8, 128, 2),
+        (10**6, 4, 2, 16, 4),
+        (1000, 1, 1, 64, 4),  # less than two tokens' worth
+        (511, 1, 1, 64, 4),  # not even one token
+    ]
     for args in cases:
-        close(candidate(*args), kv_cache_bytes(*args), f"kv_cache_bytes{args}", tol=1e-12)
+        got = candidate(*args)
+        want = tokens_that_fit(*args)
+        assert got == want and float(got).is_integer(), (
+            f"tokens_that_fit{args}: expected {want:,} whole tokens, got {got!r}"
+        )

@@ -6,10 +6,10 @@ from __future__ import annotations
 import torch
 
 from minimoe.attention import (
-    decay_mask,
-    lightning_attention_blockwise,
+    block_decays,
     lightning_attention_naive,
     lightning_attention_recurrent,
+    lightning_block_step,
     lightning_slopes,
 )
 from minimoe.exercises import close, exercise
@@ -91,7 +91,7 @@ def lightning_block(
     slopes: torch.Tensor,
     state: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One block of the blockwise form: the library's kernel with one block of B = seq tokens.
+    """One block of the blockwise form, B = q_b.shape[2]: the plain reference's block step.
 
     Args:
         q_b, k_b: (batch, heads, B, head_dim); v_b: (batch, heads, B, v_dim).
@@ -101,46 +101,41 @@ def lightning_block(
     Returns:
         (o_b, state): o_b (batch, heads, B, v_dim) = intra + inter; the state after the block.
     """
-    return lightning_attention_blockwise(
-        q_b, k_b, v_b, slopes, block_size=q_b.shape[2], state=state
-    )
+    return lightning_block_step(q_b, k_b, v_b, block_decays(slopes, q_b.shape[2]), state)
 
 
-def _block(q, k, v, slopes, state, query_shift=1, key_shift=1, block_decay=True, in_block=True):
-    """One block with adjustable decays, for the wrong variants below.
+def _block_with(q, k, v, slopes, state, change):
+    """The reference block step with some of its decays changed, for the wrong variants below.
 
-    query_shift=None drops the query decay; otherwise row i sees the state through λ^(i+shift).
+    ``change(decays, lam)`` returns the replaced fields of the right decays (λ is (heads, 1, 1)).
     """
-    size = q.shape[2]
-    s = slopes[:, None, None]
-    i = torch.arange(size, dtype=q.dtype)[:, None]
-    mask = decay_mask(size, slopes) if in_block else torch.ones(size, size).tril()
-    intra = ((q @ k.transpose(-1, -2)) * mask) @ v
-    query = q if query_shift is None else q * torch.exp(-s * (i + query_shift))
-    inter = query @ state
-    carried = torch.exp(-s * size) * state if block_decay else state
-    key_decay = torch.exp(-s * (size - key_shift - i))
-    return intra + inter, carried + (k * key_decay).transpose(-1, -2) @ v
+    decays = block_decays(slopes, q.shape[2])
+    lam = torch.exp(-slopes)[:, None, None]
+    return lightning_block_step(q, k, v, decays._replace(**change(decays, lam)), state)
 
 
 def _block_without_query_decay(q, k, v, slopes, state):
-    return _block(q, k, v, slopes, state, query_shift=None)
+    return _block_with(q, k, v, slopes, state, lambda d, lam: {"query": torch.ones_like(d.query)})
 
 
 def _block_query_decay_off_by_one(q, k, v, slopes, state):
-    return _block(q, k, v, slopes, state, query_shift=0)  # λ^i instead of λ^(i+1)
+    # λ^i instead of λ^(i+1)
+    return _block_with(q, k, v, slopes, state, lambda d, lam: {"query": d.query / lam})
 
 
 def _block_key_decay_off_by_one(q, k, v, slopes, state):
-    return _block(q, k, v, slopes, state, key_shift=0)  # λ^(B−j) instead of λ^(B−1−j)
+    # λ^(B−j) instead of λ^(B−1−j)
+    return _block_with(q, k, v, slopes, state, lambda d, lam: {"key": d.key * lam})
 
 
 def _block_without_block_decay(q, k, v, slopes, state):
-    return _block(q, k, v, slopes, state, block_decay=False)
+    return _block_with(q, k, v, slopes, state, lambda d, lam: {"block": torch.ones_like(d.block)})
 
 
 def _block_without_decay_inside(q, k, v, slopes, state):
-    return _block(q, k, v, slopes, state, in_block=False)
+    return _block_with(
+        q, k, v, slopes, state, lambda d, lam: {"mask": torch.ones_like(d.mask).tril()}
+    )
 
 
 @exercise(

@@ -1,11 +1,14 @@
-"""Lesson 03 (Mixture of Experts): the router and the load-balancing loss."""
+"""Lesson 03 (Mixture of Experts): the router, the load-balancing loss and the largest load
+imbalance that top-k routing allows."""
 
 from __future__ import annotations
+
+import math
 
 import torch
 
 from minimoe.exercises import close, exercise
-from minimoe.moe import load_balancing_loss, route
+from minimoe.moe import load_balancing_loss, max_load_cv, route
 
 # ----------------------------------------------------------------------------- 03.route
 
@@ -46,9 +49,15 @@ def _route_experts_in_index_order(router_logits, top_k):
     "03.route",
     reference=route,
     hints=(
-        "Softmax over the experts (the last dim) in float32, keep the top_k probabilities with "
-        "torch.topk (best first), and divide them by their own sum so each token's weights add to 1. "
-        "Return (weights, expert_idx, probs).",
+        "Three steps per token: turn its scores into probabilities over the experts, keep the k "
+        "most likely experts, and rescale the kept probabilities so that they add up to 1. Which "
+        "dimension holds the experts?",
+        "Softmax over the last dimension, in float32. torch.topk returns the k largest values "
+        "(best first) and their indices; divide those values by their own sum per token. Return "
+        "(weights, expert_idx, probs), probs being the full softmax.",
+        "probs = torch.softmax(router_logits.float(), dim=-1); top, expert_idx = "
+        "torch.topk(probs, top_k, dim=-1); return top / top.sum(dim=-1, keepdim=True), "
+        "expert_idx, probs",
     ),
     wrong=[
         _route_no_renormalisation,
@@ -108,9 +117,14 @@ def _balance_detached(probs, expert_idx, num_experts):
     "03.load_balancing_loss",
     reference=load_balancing_loss,
     hints=(
-        "f_i = (number of (token, choice) assignments to expert i) / (number of tokens T), so "
-        "the f_i sum to k; P_i = probs[:, i].mean(). Return num_experts * sum_i f_i * P_i, computed "
-        "from probs with torch operations so that the gradient reaches the router through P_i.",
+        "Two numbers per expert: the share of the routing it actually received (a count, which "
+        "has no gradient) and the probability the router gives it on average (which has one). "
+        "Multiply them per expert, add up, and scale so that an even router scores exactly k.",
+        "Count every one of a token's k choices, divide the counts by the number of tokens (not "
+        "by the number of assignments), so the shares sum to k. Average probs over the tokens. "
+        "Keep probs in the autograd graph: no item(), no detach().",
+        "counts = torch.bincount(expert_idx.reshape(-1), minlength=num_experts).to(probs.dtype); "
+        "return num_experts * torch.sum(counts / probs.shape[0] * probs.mean(dim=0))",
     ),
     wrong=[
         _balance_only_counts,
@@ -141,3 +155,37 @@ def _check_load_balancing_loss(candidate) -> None:
     uniform = torch.full((8, 4), 0.25, requires_grad=True)
     balanced = torch.tensor([[0, 1], [2, 3]] * 4)
     close(candidate(uniform, balanced, 4), 2.0, "loss of a perfectly balanced top-2 router")
+
+
+# ------------------------------------------------------------------------------ 03.max_load_cv
+
+
+@exercise(
+    "03.max_load_cv",
+    reference=max_load_cv,
+    hints=(
+        "How large can one expert's share of the assignments get, when every token has to pick "
+        "k different experts? Then spread the load as unevenly as that limit allows, and measure "
+        "the spread of that worst case.",
+        "No expert can hold more than 1/k of the assignments, so the worst load puts 1/k on each "
+        "of k experts and nothing on the others. The mean share is 1/E. Take the population "
+        "standard deviation of the E shares and divide it by the mean.",
+        "variance = (1/E) * k * (1/k)**2 - (1/E)**2 = 1/(k*E) - 1/E**2; "
+        "return math.sqrt(num_experts / top_k - 1)",
+    ),
+    wrong=[
+        lambda e, k: math.sqrt(e - 1),
+        lambda e, k: math.sqrt(e / k),
+        lambda e, k: math.sqrt(e - k),
+        lambda e, k: e / k - 1,
+        lambda e, k: math.sqrt((e / k - 1) * e / (e - 1)),
+    ],
+)
+def _check_max_load_cv(candidate) -> None:
+    for num_experts, top_k in [(16, 2), (32, 2), (8, 1), (6, 3), (4, 4)]:
+        close(
+            candidate(num_experts, top_k),
+            max_load_cv(num_experts, top_k),
+            f"max_load_cv({num_experts}, {top_k})",
+            tol=1e-9,
+        )

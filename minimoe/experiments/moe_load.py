@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from minimoe.moe import MoE, expert_capacity
+from minimoe.moe import MoE, expert_capacity, load_cv
 from minimoe.train.optim import make_optimizer, optimizer_step
 
 
@@ -63,7 +63,7 @@ class ExpertLoad:
         token_share: (num_experts,) share of all routed assignments that each expert received on
             held-out tokens; sums to 1 (a balanced router gives 1/E each).
         cv: coefficient of variation of ``token_share`` (std / mean): 0 for a perfectly even
-            load, sqrt(E − 1) when one expert takes everything.
+            load, at most :func:`max_load_cv` = sqrt(E/k − 1), when k experts take everything.
         dropped_share: share of assignments that a capacity factor of ``capacity_factor`` would
             drop with this load.
         capacity_factor: the factor used for ``dropped_share``.
@@ -85,14 +85,6 @@ class ExpertLoad:
     cv_history: list[float]
     layer: MoE
     task: ClusterTask
-
-
-def load_cv(counts: torch.Tensor) -> float:
-    """Coefficient of variation std/mean of per-expert loads (population std)."""
-    counts = counts.double()
-    if counts.numel() == 0 or counts.sum() <= 0:
-        raise ValueError("counts must hold at least one positive load")
-    return (counts.std(unbiased=False) / counts.mean()).item()
 
 
 def dropped_assignments(counts: torch.Tensor, top_k: int, capacity_factor: float) -> int:

@@ -190,6 +190,26 @@ def step_record(batch: PolicyBatch, updates: Sequence[PolicyUpdate]) -> dict:
     return record
 
 
+def sample_rollout(
+    model: nn.Module,
+    problems: Sequence[Problem],
+    config: RLConfig,
+    *,
+    max_new_tokens: int,
+    generator: torch.Generator,
+) -> Rollout:
+    """``config.group_size`` completions per problem at the config's temperature and top-p."""
+    return collect_rollout(
+        model,
+        problems,
+        config.group_size,
+        max_new_tokens=max_new_tokens,
+        temperature=config.temperature,
+        top_p=config.top_p,
+        generator=generator,
+    )
+
+
 def rl_step(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -201,14 +221,8 @@ def rl_step(
 ) -> dict:
     """One RL step: sample a rollout batch, make ``updates_per_batch`` optimizer steps on it
     (:func:`update_policy`), and return the step's metrics (:func:`step_record`)."""
-    rollout = collect_rollout(
-        model,
-        problems,
-        config.group_size,
-        max_new_tokens=max_new_tokens,
-        temperature=config.temperature,
-        top_p=config.top_p,
-        generator=generator,
+    rollout = sample_rollout(
+        model, problems, config, max_new_tokens=max_new_tokens, generator=generator
     )
     batch = make_policy_batch(model, rollout, normalize_std=config.normalize_std)
     return step_record(batch, update_policy(model, optimizer, batch, config))

@@ -14,6 +14,7 @@ minimoe takes a step is made once:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -42,6 +43,8 @@ def optimizer_step(
     optimizer: torch.optim.Optimizer,
     loss: torch.Tensor,
     grad_clip: float | None = 1.0,
+    *,
+    sync_gradients: Callable[[], None] | None = None,
 ) -> float:
     """One update: zero the gradients, ``loss.backward()``, clip, ``optimizer.step()``.
 
@@ -51,12 +54,16 @@ def optimizer_step(
         loss: a scalar to minimise.
         grad_clip: scale the gradients down so that their global L2 norm is at most this;
             None to leave them as they are.
+        sync_gradients: called between the backward pass and the clipping; data parallelism
+            averages the ranks' gradients there (:mod:`minimoe.distributed.data_parallel`).
 
     Returns:
         The global L2 norm of the gradients before clipping.
     """
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
+    if sync_gradients is not None:
+        sync_gradients()
     # With no limit clip_grad_norm_ still measures the norm, and scales by exactly 1.
     limit = float("inf") if grad_clip is None else grad_clip
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), limit)

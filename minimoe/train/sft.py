@@ -82,6 +82,16 @@ def encode_sft_batch(problems: Sequence[Problem]) -> tuple[torch.Tensor, torch.T
     return ids, loss_mask
 
 
+def sft_batch(
+    train_problems: Sequence[Problem], batch_size: int, seed: int, step: int
+) -> list[Problem]:
+    """The batch of step ``step``: ``batch_size`` problems drawn with replacement, a pure
+    function of ``(seed, step)`` (so a resumed or a data-parallel run sees the same batches)."""
+    generator = torch.Generator().manual_seed(seed * 1_000_003 + step)
+    index = torch.randint(len(train_problems), (batch_size,), generator=generator)
+    return [train_problems[i] for i in index.tolist()]
+
+
 def sft_loss(
     model: nn.Module, ids: torch.Tensor, loss_mask: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -134,9 +144,9 @@ def train_sft(
         total=config.steps,
     )
     for step in bar:
-        batch_rng = torch.Generator().manual_seed(config.seed * 1_000_003 + step)
-        index = torch.randint(len(train_problems), (config.batch_size,), generator=batch_rng)
-        ids, loss_mask = encode_sft_batch([train_problems[i] for i in index.tolist()])
+        ids, loss_mask = encode_sft_batch(
+            sft_batch(train_problems, config.batch_size, config.seed, step)
+        )
         ids, loss_mask = ids.to(device), loss_mask.to(device)
         lr = config.lr_at(step)
         set_lr(optimizer, lr)
