@@ -5,7 +5,9 @@
   so the variable is set just before that.
 * At the end, one line per notebook gives its wall time (kernel start plus every cell) and its
   kernel's peak resident memory: the kernel's VmHWM (Linux's high-water mark of resident memory)
-  plus the largest total VmHWM of its child processes seen by a sampler every half second. A
+  plus the largest sum of its live child processes' peaks that a sampler sees every half second,
+  each child's VmHWM less its file pages (the children's library pages are the kernel's too, and
+  a container's memory limit counts those once). A
   solutions notebook (real defaults) fails at the cell where the peak first passes 1.5 GB, so that
   Binder's 2 GB keeps room for the JupyterLab server. Measured in this run: no notebook is
   executed twice for it.
@@ -40,16 +42,22 @@ _browser_seconds: dict[str, float] = {}
 KERNEL_MEMORY_LIMIT = 1_500_000_000  # bytes: a solutions kernel's budget within Binder's 2 GB
 
 
-def _vm_hwm(pid: int) -> int:
-    """Peak resident memory of process ``pid`` in bytes (VmHWM), 0 if it is gone."""
+def _status_bytes(pid: int, *fields: str) -> int:
+    """The sum of ``fields`` (kB lines such as ``VmHWM``) of /proc/PID/status, 0 if it is gone."""
+    total = 0
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
+                name, _, value = line.partition(":")
+                if name in fields:
+                    total += int(value.split()[0]) * 1024
     except (FileNotFoundError, ProcessLookupError):
         pass
-    return 0
+    return total
+
+
+def _child_peak(pid: int) -> int:
+    return max(0, _status_bytes(pid, "VmHWM") - _status_bytes(pid, "RssFile"))
 
 
 class _KernelMemory:
@@ -70,7 +78,7 @@ class _KernelMemory:
             if self._sampler is None:
                 self._sampler = threading.Thread(target=self._run, daemon=True)
                 self._sampler.start()
-            return _vm_hwm(pid) + self.children_peak
+            return _status_bytes(pid, "VmHWM") + self.children_peak
 
     def _run(self) -> None:
         while True:
@@ -85,7 +93,10 @@ class _KernelMemory:
             children = psutil.Process(self.pid).children(recursive=True)
         except Exception:  # no psutil, or the kernel has just exited
             return
-        self.children_peak = max(self.children_peak, sum(_vm_hwm(c.pid) for c in children))
+        # A child's own peak: its VmHWM less its file pages (torch's libraries), which are the
+        # kernel's too and which a container's memory limit counts once.
+        private = sum(_child_peak(c.pid) for c in children)
+        self.children_peak = max(self.children_peak, private)
 
 
 _kernel_memory = _KernelMemory()
@@ -151,7 +162,7 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{seconds:7.1f} s  {peak}  {path}")
         terminalreporter.write_line(f"{sum(_notebook_seconds.values()):7.1f} s              total")
         terminalreporter.write_line(
-            f"(peak: kernel VmHWM plus its children's; solutions/ fail above "
+            f"(peak: kernel VmHWM plus its children's private memory; solutions/ fail above "
             f"{KERNEL_MEMORY_LIMIT / 1e6:.0f} MB)"
         )
     if _browser_seconds:
