@@ -48,6 +48,11 @@ _EXPORTS = {
     "get_recipe": "minimoe.recipes",
     "run_recipe": "minimoe.recipes",
     "hybrid_cache_bytes": "minimoe.flops",
+    # model cards (lesson 14)
+    "TrainingRun": "minimoe.card",
+    "ModelCard": "minimoe.card",
+    "check_card": "minimoe.card",
+    "choose_license": "minimoe.card",
     # licenses (lesson 11)
     "load_licenses": "minimoe.licenses",
     "may_ship_product": "minimoe.licenses",

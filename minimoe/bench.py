@@ -444,3 +444,49 @@ def main_attention(json_path: str | Path = "bench_attention.json", max_n: int = 
     print(f"wrote {write_json(rows, json_path)}")
     print(f"wrote {plot_attention(rows, Path(json_path).with_suffix('.png'))}")
     return 0
+
+
+def main_generation(
+    json_path: str | Path = "bench_generation.json",
+    smoke: bool = False,
+    width: int | None = None,
+    threads: int | None = None,
+    cpu_clock: bool = False,
+    rollout_budget_s: float | None = None,
+) -> int:
+    """``minimoe bench generation``: measure long generations (see
+    :mod:`minimoe.experiments.generation`), print a table per measurement and the headline
+    numbers, write the JSON and a plot beside it (same name, .png). Returns 0.
+
+    ``smoke`` runs the seconds-long sizes; ``width`` replaces the plan's model width;
+    ``rollout_budget_s`` replaces its limit on estimated rollout time (0: no limit).
+    """
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from minimoe.experiments import generation
+
+    plan = generation.SMOKE_PLAN if smoke else generation.GenerationPlan()
+    if width is not None:
+        plan = dataclasses.replace(plan, width=width)
+    if rollout_budget_s is not None:
+        plan = dataclasses.replace(plan, rollout_budget_s=rollout_budget_s or None)
+    timing = generation.Timing(repeats=1, min_total_s=0.0) if smoke else generation.Timing()
+    timing = dataclasses.replace(timing, cpu_clock=cpu_clock)
+    rows = generation.bench_generation(plan, timing, threads=threads)
+    for measure in dict.fromkeys(row.get("measure") for row in rows):
+        print_table([row for row in rows if row.get("measure") == measure])
+        print()
+    for line in generation.summarize_generation(rows):
+        print(line)
+    print(f"wrote {write_json(rows, json_path)}")
+    figure = generation.plot_generation(rows)
+    plot_path = Path(json_path).with_suffix(".png")
+    figure.savefig(plot_path, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    print(f"wrote {plot_path}")
+    return 0

@@ -5,6 +5,8 @@ minimoe doctor                 versions, device, threads, and whether the notebo
 minimoe course build|check     generate the notebooks from their sources, or check they are current
 minimoe course site            build the course website (Jupyter Book 1.x) into build/site
 minimoe bench attention        measured attention benchmark (table, JSON and plot)
+minimoe bench generation       measured long generations: prefill, decode, rollouts, caches
+minimoe flops                  M1 vs R1 vs Qwen3 generation FLOPs, and the report's claims
 minimoe demo                   SFT then CISPO on a tiny hybrid MoE; a table and a plot
 minimoe recipe NAME --out F    train a named recipe (how the shipped checkpoints are made)
 minimoe compare                RL losses side by side over seeds (same SFT start, same budget)
@@ -86,7 +88,52 @@ def course_cmd(args: argparse.Namespace) -> int:
 def bench_cmd(args: argparse.Namespace) -> int:
     from minimoe import bench
 
-    return bench.main_attention(json_path=args.json, max_n=args.max_n)
+    json_path = args.json or Path(f"bench_{args.suite}.json")
+    if args.suite == "generation":
+        return bench.main_generation(
+            json_path=json_path,
+            smoke=args.smoke,
+            width=args.width,
+            threads=args.threads,
+            cpu_clock=args.cpu_clock,
+            rollout_budget_s=args.rollout_budget,
+        )
+    return bench.main_attention(json_path=json_path, max_n=args.max_n)
+
+
+def flops_cmd(args: argparse.Namespace) -> int:
+    """``minimoe flops``: M1, R1 and Qwen3's generation FLOPs, the ratios, the report's claims."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from minimoe import flops
+
+    rows = flops.comparison_rows(prompt=args.prompt)
+    lengths = flops.REPORT_LENGTHS
+    by_model = {(row["model"], row["tokens"]): row["flops"] for row in rows}
+    print(f"cumulative FLOPs to generate N tokens after a {args.prompt}-token prompt")
+    labels = {"r1": "DeepSeek-R1 (absorbed MLA)", "qwen3": "Qwen3-235B-A22B (secondary)"}
+    width = max(len(label) for label in labels.values())
+    print(f"{'model':<{width}}" + "".join(f"{n:>12,}" for n in lengths))
+    for name, arch in flops.ARCHITECTURES.items():
+        label = labels.get(name, arch.name)
+        print(f"{label:<{width}}" + "".join(f"{by_model[name, n]:>12.3e}" for n in lengths))
+    print()
+    print(flops.report_comparison(lengths, prompt=args.prompt).text())
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=1) + "\n")
+        print(f"wrote {args.json}")
+    figure = flops.plot_generation_flops(prompt=args.prompt)
+    args.plot.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    print(f"wrote {args.plot}")
+    return 0
 
 
 def licenses_cmd(args: argparse.Namespace) -> int:
@@ -142,6 +189,7 @@ def compare_cmd(args: argparse.Namespace) -> int:
     import json
 
     from minimoe.recipes import compare_losses, get_recipe, summarize_over_seeds
+    from minimoe.train.evaluate import EVAL_SAMPLES
 
     _smoke(args)
     rows = compare_losses(
@@ -154,6 +202,11 @@ def compare_cmd(args: argparse.Namespace) -> int:
     for loss, stats in summary.items():
         print(f"{loss:<8}" + "".join(f"{m:>14.3f} ± {s:<5.3f}" for m, s in stats.values()))
     print(f"(mean ± standard deviation over seeds {', '.join(map(str, args.seeds))})")
+    errors = [r[key] for r in rows for key in ("sft_sampled_se", "rl_sampled_se")]
+    print(
+        f"T=1 accuracies average {EVAL_SAMPLES} answers per held-out problem; the standard error "
+        f"of one run's is at most {max(errors):.3f}"
+    )
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "runs": rows}, indent=1))
         print(f"wrote {args.json}")
@@ -227,15 +280,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=course_cmd)
 
     p = sub.add_parser("bench", help="measured benchmarks")
-    p.add_argument("suite", choices=["attention"], help="which benchmark to run")
+    p.add_argument("suite", choices=["attention", "generation"], help="which benchmark to run")
     p.add_argument(
         "--json",
         type=Path,
-        default=Path("bench_attention.json"),
-        help="where to write JSON (the plot goes beside it, as .png)",
+        default=None,
+        help="where to write JSON (default bench_SUITE.json; the plot goes beside it, as .png)",
     )
-    p.add_argument("--max-n", type=_positive_int, default=65536, help="longest sequence to time")
+    p.add_argument(
+        "--max-n", type=_positive_int, default=65536, help="attention: longest sequence to time"
+    )
+    p.add_argument("--smoke", action="store_true", help="generation: toy sizes, seconds")
+    p.add_argument(
+        "--width", type=_positive_int, default=None, help="generation: model width (default 256)"
+    )
+    p.add_argument(
+        "--threads", type=_positive_int, default=None, help="generation: torch threads to use"
+    )
+    p.add_argument(
+        "--cpu-clock",
+        action="store_true",
+        help="generation: time with CPU time (needs --threads 1; steadier on a busy machine)",
+    )
+    p.add_argument(
+        "--rollout-budget",
+        type=float,
+        default=None,
+        help="generation: skip rollouts estimated above this many seconds (0: none; default 600)",
+    )
     p.set_defaults(func=bench_cmd)
+
+    p = sub.add_parser(
+        "flops", help="M1 vs R1 vs Qwen3 generation FLOPs from public shapes, against the report"
+    )
+    p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    p.add_argument(
+        "--plot",
+        type=Path,
+        default=Path("flops_generation.png"),
+        help="where to save the plot (default flops_generation.png)",
+    )
+    p.add_argument(
+        "--prompt",
+        type=_positive_int,
+        default=1,
+        help="prompt tokens before the answer (default 1)",
+    )
+    p.set_defaults(func=flops_cmd)
 
     p = sub.add_parser(
         "demo", help="SFT then CISPO on a tiny hybrid MoE; prints a table, saves a plot"

@@ -65,8 +65,9 @@ class GenerationOutput:
         tokens: (batch, steps) generated ids; after a row's eos, ``pad_id``.
         lengths: (batch,) generated tokens per row, its eos included.
         finished: (batch,) True where the row produced eos.
-        logprobs: (batch, steps) log π(token) under the model's own distribution (temperature
-            1, no top-p), 0 after eos. The sampling policy's log-probabilities, as RL needs.
+        logprobs: (batch, steps) log π(token) under softmax(logits / T) at the sampling
+            temperature T (the untempered softmax when T = 0), before any top-p truncation;
+            0 after eos. Without top-p, the sampling policy's log-probabilities, as RL needs.
     """
 
     tokens: torch.Tensor
@@ -123,10 +124,14 @@ def generate(
     tokens, logprobs = [], []
 
     out = model(prompt_ids, attention_mask=attention_mask)  # prefill: the whole prompt at once
+    out.cache.reserve(total)  # room for every token to come: each step then writes one in place
     for step in range(max_new_tokens):
         logits = out.logits[:, -1]
         next_ids = sample_next(logits, temperature, top_p, generator)
-        next_logprobs = torch.log_softmax(logits.float(), dim=-1).gather(1, next_ids[:, None])
+        scale = temperature if temperature > 0 else 1.0
+        next_logprobs = torch.log_softmax(logits.float() / scale, dim=-1).gather(
+            1, next_ids[:, None]
+        )
         next_ids = next_ids.masked_fill(finished, pad_id)
         tokens.append(next_ids)
         logprobs.append(next_logprobs.squeeze(1).masked_fill(finished, 0.0))

@@ -57,6 +57,14 @@ class HybridCache:
         predicts it from the config."""
         return sum(entry.nbytes for entry in self.layers)
 
+    def reserve(self, total: int) -> HybridCache:
+        """Make room in every KV cache for ``total`` tokens, so that decoding up to that length
+        writes each new token in place (see :meth:`KVCache.reserve`). Lightning states need none."""
+        for entry in self.layers:
+            if isinstance(entry, KVCache):
+                entry.reserve(total)
+        return self
+
 
 @dataclass
 class ModelOutput:

@@ -15,13 +15,14 @@ from pathlib import Path
 
 import torch
 
+from minimoe.card import ModelCard, TrainingRun, choose_license
 from minimoe.checkpoint import save_checkpoint
 from minimoe.config import MiniMoEConfig
-from minimoe.model import MiniMoE, count_parameters
+from minimoe.model import MiniMoE
 from minimoe.rl.trainer import RLConfig, train_rl
 from minimoe.smoke import pick
 from minimoe.tasks import TOKENIZER, Problem, make_dataset
-from minimoe.train import SFTConfig, evaluate, train_sft
+from minimoe.train import EVAL_SAMPLES, SFTConfig, held_out_accuracy, train_sft
 
 SHIPPED = Path(__file__).resolve().parent / "checkpoints"
 
@@ -112,77 +113,72 @@ class RunResult:
     model: MiniMoE
     sft_history: list[dict]
     rl_history: list[dict]
-    accuracy: dict[str, float]  # e.g. {"sft_greedy": …, "sft_sampled": …, "rl_greedy": …}
+    accuracy: dict[str, float]  # e.g. {"sft_greedy": …, "sft_sampled": …, "sft_sampled_se": …}
     seconds: dict[str, float]
 
 
 def accuracies(
     model: MiniMoE, problems: list[Problem], prefix: str, seed: int = 0
 ) -> dict[str, float]:
-    """Held-out accuracy greedy and at temperature 1 (the RL sampling temperature)."""
-    return {
-        f"{prefix}_greedy": evaluate(model, problems, temperature=0.0).accuracy,
-        f"{prefix}_sampled": evaluate(model, problems, temperature=1.0, seed=seed).accuracy,
-    }
+    """Held-out accuracy greedy (``{prefix}_greedy``) and at temperature 1, the RL sampling
+    temperature, averaged over ``EVAL_SAMPLES`` answers per problem (``{prefix}_sampled``, with
+    its standard error ``{prefix}_sampled_se``): :func:`minimoe.train.held_out_accuracy`."""
+    result = held_out_accuracy(model, problems, temperature=1.0, seed=seed)
+    return {f"{prefix}_{key}": value for key, value in result.items()}
 
 
 def run_recipe(
     recipe: Recipe, *, out: str | Path | None = None, progress: bool = True
 ) -> RunResult:
-    """Train ``recipe`` from scratch; save the result to ``out`` when given."""
+    """Train ``recipe`` from scratch; save the result to ``out`` when given, with its model card
+    (:func:`model_card`) beside it as ``.md``."""
     recipe = pick(recipe, recipe.smoke())
     torch.manual_seed(recipe.seed)
     train, held_out = recipe.data()
     model = MiniMoE(recipe.model_config())
-    start = time.perf_counter()
-    sft_history = train_sft(model, train, recipe.sft, progress=progress)
-    seconds = {"sft": time.perf_counter() - start}
-    accuracy = accuracies(model, held_out, "sft", recipe.seed)
+    run = TrainingRun(recipe.task, recipe.difficulty, recipe.seed)
+    sft_history = run.sft(model, train, recipe.sft, progress=progress)
+    _record_accuracies(run, model, held_out, "sft")
     rl_history: list[dict] = []
     if recipe.rl is not None:
-        start = time.perf_counter()
-        rl_history = train_rl(model, train, recipe.rl, progress=progress)
-        seconds["rl"] = time.perf_counter() - start
-        accuracy.update(accuracies(model, held_out, "rl", recipe.seed))
+        rl_history = run.rl(model, train, recipe.rl, progress=progress)
+        _record_accuracies(run, model, held_out, "rl")
+    accuracy = {}  # what accuracies() returns: each accuracy, and a sampled one's standard error
+    for e in run.evaluations:
+        accuracy[e.name] = e.accuracy
+        if e.standard_error is not None:
+            accuracy[f"{e.name}_se"] = e.standard_error
     if out is not None:
         meta = {
             "recipe": recipe.name,
             "seed": recipe.seed,
             "accuracy": accuracy,
-            "seconds": seconds,
+            "seconds": run.seconds,
         }
         save_checkpoint(out, model, model.config, metadata=meta)
-        Path(out).with_suffix(".md").write_text(model_card(recipe, accuracy, seconds))
-    return RunResult(model, sft_history, rl_history, accuracy, seconds)
+        Path(out).with_suffix(".md").write_text(model_card(recipe, model, run).to_markdown())
+    return RunResult(model, sft_history, rl_history, accuracy, run.seconds)
 
 
-def model_card(recipe: Recipe, accuracy: dict[str, float], seconds: dict[str, float]) -> str:
-    """A short model card for a checkpoint made by ``recipe``."""
-    config = recipe.model_config()
-    total, active = count_parameters(config)
-    rows = "\n".join(f"| {name} | {value:.3f} |" for name, value in accuracy.items())
-    timing = ", ".join(f"{stage} {value:.0f} s" for stage, value in seconds.items())
-    rl = f"then {recipe.rl.loss.upper()} for {recipe.rl.steps} steps" if recipe.rl else "no RL"
-    return f"""# {recipe.name}
+def _record_accuracies(run: TrainingRun, model: MiniMoE, problems: list[Problem], prefix: str):
+    """What :func:`accuracies` measures, recorded in ``run`` for the model card."""
+    run.evaluate(f"{prefix}_greedy", model, problems, temperature=0.0)
+    run.evaluate(f"{prefix}_sampled", model, problems, temperature=1.0, samples=EVAL_SAMPLES)
 
-{recipe.description}
 
-- **Architecture:** minimoe preset `{recipe.preset}`: {config.num_layers} layers with schedule
-  `{config.layer_pattern}`, {config.num_experts} experts (top-{config.top_k}), hidden size
-  {config.hidden_size}; {total:,} parameters, {active:,} active per token.
-- **Training:** SFT for {recipe.sft.steps} steps on {recipe.train_size} generated `{recipe.task}`
-  problems (difficulty {recipe.difficulty}), {rl}; seed {recipe.seed}; {timing} on the CPU that made it.
-- **Reproduce:** `minimoe recipe {recipe.name} --seed {recipe.seed} --out {recipe.name}.safetensors`
-- **Evaluation:** verified accuracy on {recipe.eval_size} held-out problems (the eval split never
-  shares a prompt with training); "greedy" is temperature 0, "sampled" is temperature 1.
-
-| metric | held-out accuracy |
-|---|---|
-{rows}
-
-- **Intended use:** teaching. It sorts digit strings in the course's task format and nothing else.
-- **License:** Apache-2.0, like the rest of minimoe's code.
-"""
+def model_card(recipe: Recipe, model: MiniMoE, run: TrainingRun) -> ModelCard:
+    """The model card of a checkpoint made by ``recipe`` (:class:`minimoe.card.ModelCard`)."""
+    return ModelCard.from_run(
+        model,
+        run,
+        name=recipe.name,
+        description=recipe.description,
+        intended_use="teaching. It sorts digit strings in the course's task format and "
+        "nothing else.",
+        license=choose_license("apache-2.0", ["Apache-2.0, like the rest of minimoe's code"]),
+        reproduce=f"minimoe recipe {recipe.name} --seed {recipe.seed} --out "
+        f"{recipe.name}.safetensors",
+    )
 
 
 def compare_losses(

@@ -262,7 +262,8 @@ assert kl_k3(d).min() >= 0 and kl_k3(d).std() < (-d).std()
 # %% [markdown]
 # DeepSeek-R1 used β = 0.001 [3]; DAPO, Dr. GRPO and MiniMax-M1's CISPO drop the term for
 # verifiable rewards [7, 8, 9]. minimoe's losses accept `LossConfig(kl_coef=β)` with a
-# `ref_logp`; the runs below use β = 0.
+# `ref_logp`; given such a config, the RL trainer keeps a frozen copy of the model it started
+# from as π_ref. The runs below use β = 0.
 
 # %% [markdown]
 # ## 5. GRPO on the sorting model
@@ -270,8 +271,10 @@ assert kl_k3(d).min() >= 0 and kl_k3(d).std() < (-d).std()
 # Now the whole loop, from the checkpoint of lesson 05's recipe shipped with minimoe. Each step
 # draws 16 training prompts, samples 8 answers for each at temperature 1, scores them with
 # the verifier, turns rewards into group advantages, and makes two optimizer steps on the
-# batch with the GRPO loss (the second one is off-policy, so the clip can act). It is a short
-# run: expect the reward to move a little and to be noisy from step to step.
+# batch with the GRPO loss (the second one is off-policy, so the clip can act). The learning
+# rate rises over the first 8 updates (`RLConfig.warmup`): a fresh optimizer's first steps are
+# as large as its later ones, whatever the gradient. It is a short run: expect the reward to
+# move a little and to be noisy from step to step.
 
 # %%
 from minimoe.checkpoint import load_checkpoint
@@ -317,23 +320,24 @@ plt.tight_layout()
 plt.show()
 
 # %%
-print(f"{'held-out (' + str(len(held_out)) + ' problems)':<26}{'greedy':>8}{'T=1':>8}")
+print(f"{'held-out (' + str(len(held_out)) + ' problems)':<26}{'greedy':>8}{'T=1':>16}")
 for name, acc in (("after SFT", before), ("after GRPO", after)):
-    values = list(acc.values())
-    print(f"{name:<26}{values[0]:>8.3f}{values[1]:>8.3f}")
+    greedy, sampled, error = acc.values()
+    print(f"{name:<26}{greedy:>8.3f}{f'{sampled:.3f} ± {error:.3f}':>16}")
 rewards_seen = [h["reward"] for h in history]
 print(f"mean reward per step: first {rewards_seen[0]:.3f}, last {rewards_seen[-1]:.3f}")
 assert all(h["clip_fraction"] < 0.5 for h in history)
 
 # %% [markdown]
 # The reward per step is noisy: each step sees only 16 prompts, some easy and some hard. The
-# held-out table is steadier (200 problems), though it too moves by a few points between
-# evaluation seeds. You should see sampled (T = 1) accuracy gain more than greedy accuracy:
-# RL mostly makes the model's *own samples* reliable, moving probability onto answers it could
-# already write, which is lesson 05's pass@k turning into pass@1. Note the share of **groups
-# with equal rewards**: those prompts taught nothing in that step. The clip fraction is small
-# because the policy moves little in one extra update; lesson 07 makes more updates per batch,
-# looks at *which* tokens get clipped, and replaces the clip with CISPO's.
+# held-out table is steadier: 200 problems, and at T = 1 eight answers to each, so that
+# re-sampling the answers moves it by about its standard error (after the ±), a point or so.
+# You should see sampled (T = 1) accuracy gain more than greedy accuracy: RL mostly makes the
+# model's *own samples* reliable, moving probability onto answers it could already write,
+# which is lesson 05's pass@k turning into pass@1. Note the share of **groups with equal
+# rewards**: those prompts taught nothing in that step. The clip fraction is small because the
+# policy moves little in one extra update; lesson 07 makes more updates per batch, looks at
+# *which* tokens get clipped, and replaces the clip with CISPO's.
 
 # %%
 print(f"lesson 06 ran in {time.perf_counter() - lesson_start:.0f} s")

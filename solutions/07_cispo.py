@@ -114,7 +114,9 @@ cispo_loss = check("07.cispo_loss", cispo_loss)
 # gradient they carry (`dropped_gradient_mass`: the summed |r·Â| of those tokens over the
 # summed |r·Â| of all tokens). `replay_updates` takes the same `RLConfig` as the RL trainer and
 # runs the trainer's own update loop (`minimoe.rl.trainer.update_policy`, with the optimizer
-# `train_rl` builds), keeping what each update saw.
+# `train_rl` builds), keeping what each update saw. We set `warmup=0`: the trainer raises its
+# learning rate over its first 8 updates, and we want a batch from later in a run, at the full
+# learning rate.
 
 # %%
 from minimoe.checkpoint import load_checkpoint
@@ -135,7 +137,7 @@ rollout = collect_rollout(
     max_new_tokens=budget,
     generator=torch.Generator().manual_seed(0),
 )
-config = RLConfig(loss="cispo", updates_per_batch=pick(8, 3), lr=1e-4)
+config = RLConfig(loss="cispo", updates_per_batch=pick(8, 3), lr=1e-4, warmup=0)
 replay = replay_updates(model, rollout, config)
 print(f"{rollout.ids.shape[0]} answers, mean reward {rollout.rewards.mean():.3f}")
 
@@ -321,14 +323,18 @@ for seed in seeds:
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.2))
 for loss in losses:
-    for ax, key in zip(axes, ("reward", "clip_fraction", "entropy")):
+    for ax, key in zip(axes, ("reward", "clip_fraction_ref", "entropy")):
         curves = torch.tensor([[h[key] for h in r["history"]] for r in runs if r["loss"] == loss])
         steps = range(1, curves.shape[1] + 1)
         ax.plot(steps, curves.mean(0), marker="o", label=loss)
         ax.fill_between(steps, curves.min(0).values, curves.max(0).values, alpha=0.2)
 for ax, title, unit in zip(
     axes,
-    ("Mean reward of the rollouts", "Tokens outside PPO's trust region", "Mean token entropy"),
+    (
+        "Mean reward of the rollouts",
+        "Tokens outside PPO's trust region (ε = 0.2)",
+        "Mean token entropy",
+    ),
     ("reward (share correct)", "fraction of tokens", "nats"),
 ):
     ax.set_xlabel("RL step")
@@ -339,10 +345,13 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Lines are means over the seeds, bands span them. For CISPO the middle panel counts the
-# tokens PPO *would* have clipped: CISPO itself learns from all of them. The held-out accuracy
-# after the runs, mean ± standard deviation over the seeds, next to the SFT model it started
-# from:
+# Lines are means over the seeds, bands span them. The middle panel measures every loss against
+# the same trust region, ε = 0.2 (`clip_fraction_ref`), so the three curves compare: for GRPO
+# these are exactly the tokens it clipped; DAPO still learns from those with Â > 0 and
+# 1.2 < r ≤ 1.28 (its wider upper bound); CISPO learns from all of them. The held-out
+# accuracy after the runs (at T = 1,
+# averaged over 8 answers per problem), mean ± standard deviation over the seeds, next to the
+# SFT model it started from:
 
 # %%
 summary = summarize_over_seeds(runs, ("rl_greedy", "rl_sampled", "last_reward"))
@@ -363,8 +372,8 @@ for loss, stats in summary.items():
 # with several updates per batch, the PPO-style losses discard the gradient of a few percent
 # of the tokens, mostly unlikely ones, and CISPO keeps it, for better or worse. To compare the
 # losses properly, run `minimoe compare` in a terminal: it trains each loss with the
-# `sorting-cispo` recipe over three seeds (roughly 20 minutes on a 2-core CPU, going by the
-# training times on the shipped checkpoints' cards).
+# `sorting-cispo` recipe over three seeds (tens of minutes on a 2-core CPU: nine RL runs and
+# three SFT runs, each as long as the training times on the shipped checkpoints' cards).
 
 # %% [markdown]
 # ## 4. The FP32 LM head: precision as a policy change

@@ -113,10 +113,6 @@ def _code_lines(text: str) -> set[str]:
 
 # Exercises of lessons 00-07 whose first hint still spells out their code (issue 14 rewrites them).
 FIRST_HINT_GIVES_CODE = {
-    "02.lightning_block",
-    "02.lightning_recurrent",
-    "05.pass_at_k",
-    "05.sft_example",
     "06.ppo_clip_objective",
     "07.cispo_loss",
 }

@@ -11,9 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from minimoe.rl import (
+    AGGREGATIONS,
     DEFAULT_CONFIGS,
     POLICY_LOSSES,
     LossConfig,
+    aggregation_weights,
     approx_kl,
     clip_fraction,
     default_config,
@@ -22,6 +24,7 @@ from minimoe.rl import (
     get_policy_loss,
     is_weight_clip_fraction,
     register_policy_loss,
+    resolve_config,
     trust_region_mask,
 )
 from minimoe.rl import losses as losses_module
@@ -30,8 +33,16 @@ ALL_LOSSES = sorted(POLICY_LOSSES)
 PPO_FAMILY = ["grpo", "dr_grpo", "dapo"]  # token-ratio clipping: zero gradient outside M
 
 
+def paper(name, seq, **changes):
+    """Loss ``name``'s paper settings with ``changes``, and L_max = ``seq`` (the budget of these
+    hand-made batches, whose columns are all response positions)."""
+    return dataclasses.replace(default_config(name), max_response_len=seq, **changes)
+
+
 def loss_and_grad(name, logp, old_logp, advantages, mask, **kwargs):
-    """Run loss ``name`` on a fresh leaf copy of ``logp``; return (output, ∂loss/∂logp)."""
+    """Run loss ``name`` on a fresh leaf copy of ``logp``; return (output, ∂loss/∂logp).
+    Without a ``config``, the paper settings with L_max = ``seq``."""
+    kwargs.setdefault("config", paper(name, logp.shape[-1]))
     logp = logp.detach().clone().requires_grad_(True)
     out = get_policy_loss(name)(logp, old_logp, advantages, mask, **kwargs)
     out.loss.backward()
@@ -78,6 +89,18 @@ def test_clip_higher_keeps_tokens_grpo_drops():
     assert grad_dapo[0, 0].item() == pytest.approx(-1.25)
 
 
+def test_clip_metrics_at_the_reference_eps_compare_across_losses():
+    # r = 1.25 with Â > 0: outside 1 + 0.2, inside DAPO's own 1 + 0.28
+    logp, old, adv, mask = one_sequence([1.25, 1.0, 1.0, 1.0], advantage=1.0)
+    outs = {name: loss_and_grad(name, logp, old, adv, mask)[0].metrics for name in ALL_LOSSES}
+    assert outs["dapo"]["clip_fraction"] == 0.0  # at its own ε it clips nothing
+    assert outs["grpo"]["clip_fraction"] == pytest.approx(0.25)
+    for name, metrics in outs.items():  # at the shared ε = 0.2 every loss reads the same
+        assert metrics["clip_fraction_ref"] == pytest.approx(0.25), name
+        assert metrics["dropped_gradient_mass_ref"] == pytest.approx(1.25 / 4.25), name
+    assert losses_module.REFERENCE_EPS == 0.2
+
+
 def test_cispo_keeps_clipped_tokens_with_capped_weight():
     # r = 10 with Â = +1, N = 3: PPO drops it; CISPO's gradient is -(1 + ε^IS_high)·Â/N
     logp, old, adv, mask = one_sequence([1.0, 10.0, 1.0], advantage=1.0)
@@ -118,33 +141,99 @@ def test_reinforce_ignores_the_ratio():
 # On-policy: every loss is the same gradient up to its normaliser
 
 
-def test_on_policy_gradients_coincide_up_to_normalisation():
-    torch.manual_seed(0)
-    batch, seq = 6, 7
-    logp = torch.rand(batch, seq, dtype=torch.float64).log()
-    old = logp.clone()  # one update per batch: r ≡ 1
-    adv = torch.randn(batch, dtype=torch.float64)
-    lengths = torch.tensor([7, 1, 3, 5, 2, 6])
+def ragged_batch(seed=0):
+    """Four answers of 1, 12, 3 and 30 tokens in a (4, 40) batch, on-policy (r ≡ 1)."""
+    gen = torch.Generator().manual_seed(seed)
+    lengths = torch.tensor([1, 12, 3, 30])
+    seq = 40
+    logp = torch.rand(4, seq, generator=gen, dtype=torch.float64).log()
+    adv = torch.randn(4, generator=gen, dtype=torch.float64)
     mask = (torch.arange(seq) < lengths[:, None]).to(torch.float64)
-    n_tokens = mask.sum()
+    return logp, logp.clone(), adv, mask, lengths
+
+
+def test_aggregation_weights_pin_each_papers_normaliser_on_a_ragged_batch():
+    _, _, _, mask, lengths = ragged_batch()
+    n_tokens, batch = 46, 4  # 1 + 12 + 3 + 30
+    token = aggregation_weights(mask, "token_mean")
+    sequence = aggregation_weights(mask, "sequence_mean")
+    constant = aggregation_weights(mask, "constant", max_response_len=50)
+    for i, length in enumerate(lengths.tolist()):
+        on, off = slice(0, length), slice(length, None)
+        torch.testing.assert_close(token[i, on], torch.full_like(token[i, on], 1 / n_tokens))
+        expected = torch.full_like(sequence[i, on], 1 / (batch * length))
+        torch.testing.assert_close(sequence[i, on], expected)
+        torch.testing.assert_close(constant[i, on], torch.full_like(constant[i, on], 1 / 200))
+        for weights in (token, sequence, constant):
+            assert (weights[i, off] == 0).all()
+    # token_mean and sequence_mean weights sum to 1; the constant's to N / (B·L_max)
+    assert token.sum().item() == pytest.approx(1.0)
+    assert sequence.sum().item() == pytest.approx(1.0)
+    assert constant.sum().item() == pytest.approx(n_tokens / 200)
+    # per token, the 1-token answer outweighs the 30-token one 30:1 under the per-answer mean
+    assert sequence[0, 0].item() == pytest.approx(30 * sequence[3, 0].item())
+
+
+def test_aggregation_weights_reject_what_they_cannot_weigh():
+    _, _, _, mask, _ = ragged_batch()
+    with pytest.raises(ValueError, match="needs max_response_len"):
+        aggregation_weights(mask, "constant")
+    with pytest.raises(ValueError, match="30 tokens but max_response_len=16"):
+        aggregation_weights(mask, "constant", max_response_len=16)
+    with pytest.raises(ValueError, match="token_mean"):
+        aggregation_weights(mask, "per_answer")
+    with pytest.raises(ValueError, match="LossConfig.aggregation"):
+        LossConfig(aggregation="mean")
+
+
+def test_aggregations_by_hand_two_answers_of_lengths_2_and_8():
+    # on-policy, Â = +1 (2 tokens) and −1 (8 tokens): each token's term −r·Â is −1 or +1
+    mask = (torch.arange(10) < torch.tensor([[2], [8]])).to(torch.float64)
+    logp = torch.full_like(mask, -1.0)
+    adv = torch.tensor([1.0, -1.0], dtype=torch.float64)
+    expected = {
+        "token_mean": (-2 + 8) / 10,  # the long wrong answer dominates
+        "sequence_mean": (-1 + 1) / 2,  # each answer counts once: they cancel
+        "constant": (-2 + 8) / (2 * 10),  # L_max = 10
+    }
+    for aggregation, value in expected.items():
+        cfg = LossConfig(aggregation=aggregation, max_response_len=10)
+        out, _ = loss_and_grad("dapo", logp, logp, adv, mask, config=cfg)
+        assert out.loss.item() == pytest.approx(value), aggregation
+
+
+@pytest.mark.parametrize("aggregation", AGGREGATIONS)
+@pytest.mark.parametrize("name", ALL_LOSSES)
+def test_on_policy_every_loss_gives_minus_advantage_times_its_weight(name, aggregation):
+    logp, old, adv, mask, _ = ragged_batch()
+    cfg = paper(name, 40, aggregation=aggregation)
+    out, grad = loss_and_grad(name, logp, old, adv, mask, config=cfg)
+    weights = aggregation_weights(mask, aggregation, max_response_len=40)
+    torch.testing.assert_close(grad, -adv[:, None] * weights)
+    assert out.metrics["clip_fraction"] == 0.0
+    assert out.metrics["dropped_gradient_mass"] == 0.0
+    assert out.metrics["clip_fraction_ref"] == 0.0
+    assert out.metrics["approx_kl"] == 0.0
+    assert out.metrics["mean_ratio"] == pytest.approx(1.0)
+
+
+def test_each_loss_defaults_to_its_papers_aggregation_and_advantages():
+    logp, old, adv, mask, lengths = ragged_batch()
+    n_tokens, batch = mask.sum(), 4
     per_sequence = batch * lengths[:, None].to(torch.float64)
     normaliser = {
-        "reinforce": n_tokens,
-        "dapo": n_tokens,
-        "cispo": n_tokens,
-        "grpo": per_sequence,
-        "gspo": per_sequence,
-        "dr_grpo": batch * seq,
+        "reinforce": n_tokens,  # nanochat
+        "dapo": n_tokens,  # DAPO: 1 / Σ|o_i|
+        "cispo": n_tokens,  # MiniMax-M1 Eq. 4: 1 / Σ|o_i|
+        "grpo": per_sequence,  # DeepSeekMath / R1: 1/G Σ_i 1/|o_i|
+        "gspo": per_sequence,  # GSPO: 1/G Σ_i
+        "dr_grpo": batch * 40,  # Dr. GRPO: 1 / (G·L_max)
     }
     assert set(normaliser) == set(POLICY_LOSSES)
-    expected = -adv[:, None] * mask  # the REINFORCE gradient, −Â per response token
     for name, norm in normaliser.items():
-        out, grad = loss_and_grad(name, logp, old, adv, mask)
-        torch.testing.assert_close(grad * norm, expected, msg=name)
-        assert out.metrics["clip_fraction"] == 0.0
-        assert out.metrics["dropped_gradient_mass"] == 0.0
-        assert out.metrics["approx_kl"] == 0.0
-        assert out.metrics["mean_ratio"] == pytest.approx(1.0)
+        _, grad = loss_and_grad(name, logp, old, adv, mask)
+        torch.testing.assert_close(grad * norm, -adv[:, None] * mask, msg=name)
+    assert [n for n in ALL_LOSSES if not default_config(n).normalize_std] == ["dr_grpo"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,8 +279,9 @@ def test_dapo_and_dr_grpo_by_hand(hand_batch):
     assert out.loss.item() == pytest.approx(0.064)
     # Dr. GRPO (ε 0.2): row 0 = -2.3, row 1 = 2.7 ; sum 0.4 / (B·L_max)
     out, _ = loss_and_grad("dr_grpo", *hand_batch)
-    assert out.loss.item() == pytest.approx(0.4 / 6)  # L_max = seq = 3
-    out, grad = loss_and_grad("dr_grpo", *hand_batch, config=LossConfig(max_response_len=4))
+    assert out.loss.item() == pytest.approx(0.4 / 6)  # L_max = 3
+    cfg = paper("dr_grpo", 4)
+    out, grad = loss_and_grad("dr_grpo", *hand_batch, config=cfg)
     assert out.loss.item() == pytest.approx(0.4 / 8)
     assert grad[0, 0].item() == pytest.approx(-1.1 / 8)
 
@@ -292,7 +382,13 @@ def test_register_a_new_loss(monkeypatch):
 
 
 def test_default_configs_follow_the_papers():
-    assert default_config("grpo") == LossConfig(eps_low=0.2, eps_high=0.2, kl_coef=0.0)
+    assert default_config("grpo") == LossConfig(
+        eps_low=0.2, eps_high=0.2, kl_coef=0.0, aggregation="sequence_mean", normalize_std=True
+    )
+    dr_grpo = default_config("dr_grpo")
+    assert (dr_grpo.aggregation, dr_grpo.normalize_std) == ("constant", False)
+    assert {default_config(n).aggregation for n in ("dapo", "cispo", "reinforce")} == {"token_mean"}
+    assert default_config("gspo").aggregation == "sequence_mean"
     assert (default_config("dapo").eps_low, default_config("dapo").eps_high) == (0.2, 0.28)
     assert (default_config("gspo").eps_low, default_config("gspo").eps_high) == (3e-4, 4e-4)
     cispo = default_config("cispo")
@@ -300,6 +396,16 @@ def test_default_configs_follow_the_papers():
     assert all(cfg.kl_coef == 0.0 for cfg in DEFAULT_CONFIGS.values())
     # change one field, keep the rest
     assert dataclasses.replace(default_config("dapo"), kl_coef=0.01).eps_high == 0.28
+
+
+def test_fields_left_at_none_keep_the_papers_choice():
+    assert resolve_config("grpo", None) == default_config("grpo")
+    grpo = resolve_config("grpo", LossConfig(kl_coef=0.01))
+    assert (grpo.aggregation, grpo.normalize_std, grpo.kl_coef) == ("sequence_mean", True, 0.01)
+    dr_grpo = resolve_config("dr_grpo", LossConfig(eps_high=0.3))
+    assert (dr_grpo.aggregation, dr_grpo.normalize_std) == ("constant", False)
+    changed = resolve_config("grpo", LossConfig(aggregation="token_mean", normalize_std=False))
+    assert (changed.aggregation, changed.normalize_std) == ("token_mean", False)
 
 
 @pytest.mark.parametrize(
@@ -312,6 +418,8 @@ def test_default_configs_follow_the_papers():
         {"kl_coef": -1e-3},
         {"max_response_len": 0},
         {"max_response_len": 2.5},
+        {"aggregation": "per_token"},
+        {"normalize_std": "yes"},
     ],
 )
 def test_loss_config_rejects_bad_values(kwargs):
@@ -332,12 +440,12 @@ def random_batch(seed, batch=6, seq=9, dtype=torch.float32):
 @pytest.mark.parametrize("name", ALL_LOSSES)
 def test_every_loss_returns_finite_scalar_and_metrics(name):
     logp, old, adv, mask, ref = random_batch(0)
-    cfg = dataclasses.replace(default_config(name), kl_coef=0.05)
+    cfg = paper(name, logp.shape[-1], kl_coef=0.05)
     out, grad = loss_and_grad(name, logp, old, adv, mask, config=cfg, ref_logp=ref)
     assert out.loss.dim() == 0 and torch.isfinite(out.loss)
     assert torch.isfinite(grad).all()
     keys = {"loss", "mean_ratio", "max_ratio", "approx_kl", "clip_fraction"}
-    keys |= {"dropped_gradient_mass", "kl_ref"}
+    keys |= {"dropped_gradient_mass", "clip_fraction_ref", "dropped_gradient_mass_ref", "kl_ref"}
     assert keys <= set(out.metrics)
     assert all(isinstance(v, float) and math.isfinite(v) for v in out.metrics.values())
     # per-token advantages (batch, seq) are accepted too and equal the broadcast ones
@@ -350,7 +458,7 @@ def test_every_loss_returns_finite_scalar_and_metrics(name):
 @pytest.mark.parametrize("name", ALL_LOSSES)
 def test_padding_changes_nothing(name):
     logp, old, adv, mask, ref = random_batch(1)
-    cfg = dataclasses.replace(default_config(name), kl_coef=0.05)
+    cfg = paper(name, logp.shape[-1], kl_coef=0.05)
     out, grad = loss_and_grad(name, logp, old, adv, mask, config=cfg, ref_logp=ref)
     pad = mask == 0
     garbage = torch.full_like(logp, float("nan"))
@@ -403,11 +511,14 @@ def test_bad_inputs_raise(change, error, match):
         )  # fmt: skip
 
 
-def test_dr_grpo_rejects_too_small_max_len():
+def test_dr_grpo_needs_the_budget_and_rejects_a_too_small_one():
     logp, old, adv, mask, _ = random_batch(3, seq=8)
     mask[0] = 1.0
     with pytest.raises(ValueError, match="max_response_len"):
         get_policy_loss("dr_grpo")(logp, old, adv, mask, config=LossConfig(max_response_len=4))
+    # the old fallback, the batch's seq dimension, counted prompt columns in the trainer's layout
+    with pytest.raises(ValueError, match="generation budget"):
+        get_policy_loss("dr_grpo")(logp, old, adv, mask)
 
 
 def test_huge_log_ratio_is_clamped():
@@ -488,7 +599,7 @@ def test_losses_are_finite(batch, seq, name, log_scale, seed, per_token_adv):
     shape = (batch, seq) if per_token_adv else (batch,)
     adv = 10 * torch.randn(shape, generator=gen)
     mask = (torch.rand(batch, seq, generator=gen) < 0.6).float()
-    cfg = dataclasses.replace(default_config(name), kl_coef=0.1)
+    cfg = paper(name, seq, kl_coef=0.1)
     out, grad = loss_and_grad(name, logp, old, adv, mask, config=cfg, ref_logp=ref)
     assert torch.isfinite(out.loss)
     assert torch.isfinite(grad).all()

@@ -227,3 +227,53 @@ def test_layer_matches_hf_port():
 def test_bad_configuration_raises(args):
     with pytest.raises(ValueError):
         SoftmaxAttention(*args)
+
+
+def _kv(batch=2, heads=2, seq=3, dim=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(batch, heads, seq, dim, generator=g) for _ in range(2))
+
+
+def test_kv_cache_append_writes_in_place_once_room_is_reserved():
+    k, v = _kv()
+    cache = KVCache(k, v).reserve(10)
+    buffer = cache.k.data_ptr()
+    for step in range(7):
+        k_t, v_t = _kv(seq=1, seed=step + 1)
+        longer = cache.append(k_t, v_t)
+        assert longer.k.data_ptr() == buffer, "a reserved cache must not be copied"
+        torch.testing.assert_close(longer.k, torch.cat((cache.k, k_t), dim=2))
+        torch.testing.assert_close(longer.v, torch.cat((cache.v, v_t), dim=2))
+        cache = longer
+    assert cache.length == 10 and cache.capacity == 10
+    assert cache.nbytes == 2 * 2 * 2 * 10 * 4 * 4  # keys and values of the 10 tokens, float32
+
+
+def test_kv_cache_grows_when_full_and_counts_only_its_tokens():
+    k, v = _kv()
+    cache = KVCache(k, v)
+    for step in range(20):
+        cache = cache.append(*_kv(seq=1, seed=step + 1))
+    assert cache.length == 23 and cache.capacity >= 23
+    assert cache.nbytes == cache.k.nbytes + cache.v.nbytes == 2 * 2 * 2 * 23 * 4 * 4
+
+
+def test_two_continuations_of_one_cache_do_not_overwrite_each_other():
+    k, v = _kv()
+    prefix = KVCache(k, v).reserve(8)
+    a_k, a_v = _kv(seq=1, seed=11)
+    b_k, b_v = _kv(seq=1, seed=12)
+    a = prefix.append(a_k, a_v)
+    b = prefix.append(b_k, b_v)  # a second branch from the same prefix
+    torch.testing.assert_close(a.k[:, :, -1:], a_k)
+    torch.testing.assert_close(b.k[:, :, -1:], b_k)
+    torch.testing.assert_close(b.v[:, :, :3], v)
+    assert prefix.length == 3  # the prefix itself is unchanged
+
+
+def test_kv_cache_refuses_keys_of_another_shape():
+    k, v = _kv()
+    with pytest.raises(ValueError, match="do not fit"):
+        KVCache(k, v).append(*_kv(heads=3, seq=1))
+    with pytest.raises(ValueError, match="batch, kv_heads, seq, head_dim"):
+        KVCache(k[0], v[0])

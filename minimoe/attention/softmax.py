@@ -13,34 +13,102 @@ with the position, so that q_t·k_s depends only on t − s. M1 rotates only the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 
-@dataclass
 class KVCache:
     """Keys and values of the tokens seen so far, for one softmax layer.
 
+    ``KVCache(k, v)`` holds k, v of shape (batch, kv_heads, seq_so_far, head_dim), keys after
+    RoPE. :meth:`append` returns the cache one or more tokens longer. Decoding appends one token
+    per step, and copying the whole cache each time (``torch.cat``) would make step t cost O(t)
+    in memory traffic alone, so the keys and values live in a buffer with room to spare and
+    ``append`` writes the new token into it. :meth:`reserve` sets that room once, when the final
+    length is known (``generate`` knows it).
+
+    A cache stays valid after ``append``: the new cache writes only past the old one's end, and
+    if two caches are extended from the same one (two continuations of one prefix), the second
+    gets its own copy instead of overwriting the first's tokens.
+
     Attributes:
-        k: (batch, kv_heads, seq_so_far, head_dim), after RoPE.
-        v: (batch, kv_heads, seq_so_far, head_dim).
+        k: (batch, kv_heads, length, head_dim), a view of the cached keys.
+        v: (batch, kv_heads, length, head_dim), the cached values.
     """
 
-    k: torch.Tensor
-    v: torch.Tensor
+    def __init__(self, k: torch.Tensor, v: torch.Tensor) -> None:
+        if k.ndim != 4 or v.shape[:3] != k.shape[:3]:
+            raise ValueError(
+                "k and v must be (batch, kv_heads, seq, head_dim) with matching first three "
+                f"dims, got {tuple(k.shape)} and {tuple(v.shape)}"
+            )
+        self._init(k, v, k.shape[2], [k.shape[2]])
+
+    def _init(self, k_buf: torch.Tensor, v_buf: torch.Tensor, length: int, filled: list) -> None:
+        self._k, self._v, self._length = k_buf, v_buf, length
+        self._filled = filled  # shared by the caches on one buffer: how far it has been written
+
+    @property
+    def k(self) -> torch.Tensor:
+        return self._k[:, :, : self._length]
+
+    @property
+    def v(self) -> torch.Tensor:
+        return self._v[:, :, : self._length]
 
     @property
     def length(self) -> int:
         """Tokens cached so far (padding included): the position of the next token."""
-        return self.k.shape[2]
+        return self._length
+
+    @property
+    def capacity(self) -> int:
+        """Tokens the buffer holds before :meth:`append` must reallocate."""
+        return self._k.shape[2]
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the keys and values, in bytes (like ``torch.Tensor.nbytes``)."""
+        """Memory held by the cached keys and values, in bytes (like ``torch.Tensor.nbytes``).
+
+        It counts the ``length`` cached tokens, what :mod:`minimoe.flops` computes; spare room
+        reserved for later tokens is in :attr:`capacity`.
+        """
         return self.k.nbytes + self.v.nbytes
+
+    def reserve(self, total: int) -> KVCache:
+        """Make room for ``total`` tokens in all (no copy later while the cache stays within it)."""
+        if total > self.capacity:
+            self._grow(total)
+        return self
+
+    def _grow(self, capacity: int) -> None:
+        k_buf, v_buf = (t.new_empty(*t.shape[:2], capacity, t.shape[3]) for t in (self._k, self._v))
+        k_buf[:, :, : self._length] = self.k
+        v_buf[:, :, : self._length] = self.v
+        self._init(k_buf, v_buf, self._length, [self._length])
+
+    def append(self, k_new: torch.Tensor, v_new: torch.Tensor) -> KVCache:
+        """A cache of these tokens followed by ``k_new``, ``v_new`` (batch, kv_heads, n, head_dim).
+
+        Writes into the spare room of the buffer when this cache ends where the buffer was last
+        written; otherwise (no room, or another cache was already extended from this one) copies
+        into a new buffer with room for about half as many tokens again.
+        """
+        if k_new.shape[:2] != self._k.shape[:2] or k_new.shape[3] != self._k.shape[3]:
+            raise ValueError(
+                f"new keys {tuple(k_new.shape)} do not fit a cache of shape {tuple(self.k.shape)}"
+            )
+        end = self._length + k_new.shape[2]
+        if self._filled[0] != self._length or end > self.capacity:
+            self._grow(max(end, self._length + self._length // 2 + 16))
+        self._k[:, :, self._length : end] = k_new
+        self._v[:, :, self._length : end] = v_new
+        self._filled[0] = end
+        longer = object.__new__(KVCache)
+        longer._init(self._k, self._v, end, self._filled)
+        return longer
 
 
 def causal_softmax_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -179,19 +247,18 @@ class SoftmaxAttention(nn.Module):
         positions = torch.arange(past, past + seq, device=x.device)
         cos, sin = rope_cos_sin(positions, self.rotary_dim, self.rope_theta)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
-        if cache is not None:
-            k = torch.cat((cache.k, k), dim=2)
-            v = torch.cat((cache.v, v), dim=2)
-        new_cache = KVCache(k, v)
+        new_cache = KVCache(k, v) if cache is None else cache.append(k, v)
+        k, v = new_cache.k, new_cache.v
 
-        groups = self.num_heads // self.num_kv_heads
-        k = k.repeat_interleave(groups, dim=1)  # kv head j serves query heads j·groups, …
-        v = v.repeat_interleave(groups, dim=1)
+        # Grouped-query attention: kv head j serves query heads j·groups, …, (j+1)·groups − 1.
+        # SDPA's enable_gqa reads each kv head for its whole group, without copying the cache
+        # once per query head (repeat_interleave would, at every decode step).
         allowed = self._allowed(batch, seq, past, attention_mask, x.device)
-        if allowed is None:  # no padding, no cache: SDPA's own causal mask
-            o = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        gqa = self.num_heads != self.num_kv_heads
+        if allowed is None:  # no padding: SDPA's own causal mask (or none, for one new token)
+            o = F.scaled_dot_product_attention(q, k, v, is_causal=past == 0, enable_gqa=gqa)
         else:
-            o = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+            o = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, enable_gqa=gqa)
         o = o.transpose(1, 2).reshape(batch, seq, self.num_heads * self.head_dim)
         return self.o_proj(o), new_cache
 
@@ -205,10 +272,11 @@ class SoftmaxAttention(nn.Module):
     ) -> torch.Tensor | None:
         """Boolean (batch or 1, 1, seq, past + seq): may query t attend to key s?
 
-        None when SDPA's built-in causal mask is exact (no cache, no padding).
+        None when no mask is needed beyond SDPA's built-in causal one: no padding, and either
+        no cache (causal) or a single new token (it may see every cached key).
         """
         total = past + seq
-        if attention_mask is None and past == 0:
+        if attention_mask is None and (past == 0 or seq == 1):
             return None
         query_pos = torch.arange(past, total, device=device)[:, None]
         key_pos = torch.arange(total, device=device)[None, :]

@@ -39,7 +39,7 @@ from minimoe.distributed.router import Router
 from minimoe.model import MiniMoE
 from minimoe.rl.losses import get_policy_loss
 from minimoe.rl.rollout import token_logprobs
-from minimoe.rl.trainer import RLConfig, make_policy_batch, sample_rollout
+from minimoe.rl.trainer import RLConfig, make_policy_batch, rl_learning_rate, sample_rollout
 from minimoe.tasks import Problem
 from minimoe.train.optim import make_optimizer, optimizer_step, set_lr
 from minimoe.train.sft import SFTConfig, encode_sft_batch, sft_batch, sft_loss
@@ -254,13 +254,21 @@ def rl_step(
     ``num_shards`` (default: the world size) equal pieces; this rank samples
     ``group_size`` completions per prompt for its pieces, each with the generator of
     :func:`rollout_seed`. Every rank's replica of ``model`` must be equal
-    (:func:`broadcast_parameters`).
+    (:func:`broadcast_parameters`). ``step`` (0-based) also places the updates on the trainer's
+    learning-rate warm-up (:func:`~minimoe.rl.trainer.rl_learning_rate`). No reference model is
+    kept here, so the loss may have no KL penalty.
 
     Returns ``losses`` (one per update, the whole batch's), ``reward`` and ``response_length``
     (means over the whole batch).
     """
     rank, world = rank_and_world(group)
     num_shards = num_shards or world
+    loss_config = config.resolved_loss_config(max_new_tokens)
+    if loss_config.kl_coef > 0:
+        raise ValueError(
+            f"data-parallel rl_step keeps no reference model; set kl_coef=0 "
+            f"(got {loss_config.kl_coef}) or train with minimoe.rl.trainer.train_rl"
+        )
     if len(problems) % num_shards:
         raise ValueError(
             f"{len(problems)} prompts cannot be cut into {num_shards} equal rollout shards"
@@ -288,23 +296,24 @@ def rl_step(
 
     def batch_logprobs() -> torch.Tensor:
         logps = [
-            token_logprobs(model, r.ids.to(device), r.attention_mask.to(device))[0]
+            token_logprobs(
+                model, r.ids.to(device), r.attention_mask.to(device), temperature=r.temperature
+            )[0]
             for r in rollouts
         ]
         return _gather_rows(per_token(logps), group)
 
     # Advantages per group and log π_θold per token, shard by shard as one process would.
-    batches = [make_policy_batch(model, r, normalize_std=config.normalize_std) for r in rollouts]
+    batches = [make_policy_batch(model, r, config) for r in rollouts]
     rewards = _gather_rows(torch.cat([r.rewards for r in rollouts]).to(device), group)
     advantages = _gather_rows(torch.cat([b.advantages for b in batches]).to(device), group)
     old_logp = _gather_rows(per_token([b.old_logp for b in batches]), group)
     mask = _gather_rows(per_token([r.response_mask for r in rollouts]), group)
     loss_fn = get_policy_loss(config.loss)
     losses = []
-    for _ in range(config.updates_per_batch):
-        out = loss_fn(
-            batch_logprobs(), old_logp, advantages, mask, config=config.resolved_loss_config()
-        )
+    for update in range(config.updates_per_batch):
+        set_lr(optimizer, rl_learning_rate(config, step * config.updates_per_batch + update))
+        out = loss_fn(batch_logprobs(), old_logp, advantages, mask, config=loss_config)
         optimizer_step(
             model, optimizer, out.loss, config.grad_clip, sync_gradients=_averager(model, group)
         )

@@ -1,5 +1,6 @@
-"""Lesson 02 (from linear attention to lightning attention): the recurrent form with decay, and
-one block of the blockwise (lightning) form."""
+"""Lesson 02 (from linear attention to lightning attention): the recurrent form with decay (a
+first attempt to debug), and one block of the blockwise (lightning) form, its decays derived from
+the recurrence."""
 
 from __future__ import annotations
 
@@ -53,14 +54,19 @@ def _recurrent_reads_before_update(q, k, v, slopes):
     "02.lightning_recurrent",
     reference=lightning_attention_recurrent,
     hints=(
-        "Start from a zero state of shape (batch, heads, head_dim, v_dim). For each token t: "
-        "first decay the old state, then add the outer product k_t^T v_t "
-        "(S = exp(-slopes)[:, None, None] * S + k_t[..., :, None] * v_t[..., None, :]); then read "
-        "out o_t = q_t S with the UPDATED state. Return (outputs stacked along dim 2, final state).",
+        "Divide the attempt's outputs by the right ones, head by head: within a head the ratio is "
+        "one and the same number at every token. Which number of that head is it? It tells you "
+        "how many times the newest token has been decayed by the time it is read.",
+        "In the attempt the token just added is multiplied by λ before it is read, so token s "
+        "enters o_t with weight λ^(t−s+1) instead of λ^(t−s). Decay the old state first, then add "
+        "the new outer product k_tᵀ v_t undecayed, then read out with the updated state.",
+        "state = decay * state + k[:, :, t, :, None] * v[:, :, t, None, :] with decay = "
+        "torch.exp(-slopes)[:, None, None]; then outputs.append((q[:, :, t, None, :] @ state)"
+        "[:, :, 0, :]); return torch.stack(outputs, dim=2), state",
     ),
     wrong=[
+        _recurrent_decay_after_adding,  # the lesson's first attempt
         _recurrent_without_decay,
-        _recurrent_decay_after_adding,
         _recurrent_slope_as_decay,
         _recurrent_reads_before_update,
     ],
@@ -142,15 +148,23 @@ def _block_without_decay_inside(q, k, v, slopes, state):
     "02.lightning_block",
     reference=lightning_block,
     hints=(
-        "For row i of the block (0-based) and key j: intra = ((Q K^T) * D) V with "
-        "D[i, j] = exp(-s (i - j)) for j <= i, else 0 (decay_mask(B, slopes)); "
-        "inter = (exp(-s (i + 1)) * q_i) @ S; "
-        "new S = exp(-s B) * S + (exp(-s (B - 1 - j)) * k_j)^T V. Broadcast the per-head slopes "
-        "s as slopes[:, None, None].",
+        "Count decay steps. The entering state holds everything up to the token just before the "
+        "block: how many times does the recurrence multiply it by λ before row i reads it, and "
+        "before it leaves the block? And key j: how many steps lie between its arrival and the "
+        "block's last token?",
+        "Row i comes i + 1 steps after the state's last token, so it reads λ^(i+1) S; the state "
+        "leaves the block B steps later, as λ^B S; key j, added at step j, has B − 1 − j steps to "
+        "go to the block's last token, so it is carried on as λ^(B−1−j) k_jᵀ v_j. Inside the "
+        "block the weights are the decay mask's, λ^(i−j) for j ≤ i.",
+        "With s = slopes[:, None, None] and i = torch.arange(B)[:, None]: intra = "
+        "((q_b @ k_b.transpose(-1, -2)) * decay_mask(B, slopes)) @ v_b; inter = "
+        "(q_b * torch.exp(-s * (i + 1))) @ state; new_state = torch.exp(-s * B) * state + "
+        "(k_b * torch.exp(-s * (B - 1 - i))).transpose(-1, -2) @ v_b; return intra + inter, "
+        "new_state",
     ),
     wrong=[
-        _block_without_query_decay,
         _block_query_decay_off_by_one,
+        _block_without_query_decay,
         _block_key_decay_off_by_one,
         _block_without_block_decay,
         _block_without_decay_inside,
@@ -159,16 +173,32 @@ def _block_without_decay_inside(q, k, v, slopes, state):
 def _check_lightning_block(candidate) -> None:
     g = torch.Generator().manual_seed(6)
     for batch, heads, size, dim, v_dim in [(1, 2, 4, 4, 4), (2, 3, 7, 4, 5), (1, 2, 1, 3, 3)]:
+        shape = (batch, heads, size, dim, v_dim)
         q, k = (
             torch.randn(batch, heads, size, dim, generator=g, dtype=torch.float64) for _ in "qk"
         )
         v = torch.randn(batch, heads, size, v_dim, generator=g, dtype=torch.float64)
         state = torch.randn(batch, heads, dim, v_dim, generator=g, dtype=torch.float64)
         slopes = lightning_slopes(heads, 0, 2).double()
-        got = candidate(q, k, v, slopes, state)
-        assert isinstance(got, tuple) and len(got) == 2, "return a tuple (o_b, new_state)"
-        out, new_state = got
-        want_out, want_state = lightning_block(q, k, v, slopes, state)
-        shape = (batch, heads, size, dim, v_dim)
-        close(out, want_out, f"block output for shape {shape} (intra + inter)")
-        close(new_state, want_state, f"state after a block of shape {shape}")
+        # Each part alone first, so that a wrong answer learns which of its weights is off.
+        parts = [
+            (
+                "with a zero entering state",
+                (q, k, v, torch.zeros_like(state)),
+                "the in-block weights",
+                "the weights of the block's own keys",
+            ),
+            (
+                "with k = v = 0",
+                (q, torch.zeros_like(k), torch.zeros_like(v), state),
+                "what row i reads of the entering state",
+                "how the entering state fades over the block",
+            ),
+            ("with every input random", (q, k, v, state), "intra + inter", "both parts"),
+        ]
+        for setting, (q_, k_, v_, state_), out_part, state_part in parts:
+            got = candidate(q_, k_, v_, slopes, state_)
+            assert isinstance(got, tuple) and len(got) == 2, "return a tuple (o_b, new_state)"
+            want_out, want_state = lightning_block(q_, k_, v_, slopes, state_)
+            close(got[0], want_out, f"{setting}, o_b ({out_part}) for shape {shape}")
+            close(got[1], want_state, f"{setting}, new_state ({state_part}) for shape {shape}")

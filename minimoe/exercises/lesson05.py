@@ -57,9 +57,16 @@ def _answer_empty_string_when_missing(completion):
     "05.extract_answer",
     reference=extract_answer,
     hints=(
-        "Cut the text at the first '<eos>'; return None if what is left is longer than "
-        f"{MAX_COMPLETION_CHARS} characters or has no '#'; otherwise return what follows the LAST "
-        "'#', with spaces stripped from both ends.",
+        "Read the completion the way the format defines it: the answer ends where the model "
+        "says it stops, and begins after its last announcement that an answer follows. Whatever "
+        "comes after the stop is not part of it, and a completion too long to be honest earns "
+        "nothing.",
+        "Cut the text at the first '<eos>' (if there is one). Return None if what is left has no "
+        f"'#' or is longer than {MAX_COMPLETION_CHARS} characters; otherwise return what follows "
+        "the LAST '#', with spaces stripped from both ends.",
+        "end = completion.find('<eos>'); text = completion if end == -1 else completion[:end]; "
+        f"return None if len(text) > {MAX_COMPLETION_CHARS} or '#' not in text, else "
+        "text[text.rfind('#') + 1:].strip(' ')",
     ),
     wrong=[
         _answer_after_first_marker,
@@ -126,9 +133,16 @@ def _ids_without_bos(problem):
     "05.sft_example",
     reference=sft_example,
     hints=(
-        "ids = TOKENIZER.encode(prompt, add_bos=True) + TOKENIZER.encode(target). The mask has "
-        "len(ids) - 1 entries, because position t predicts ids[t + 1]: len(prompt_ids) - 1 zeros "
-        "(the predictions of prompt tokens), then one 1 per target token, <eos> included.",
+        "Line the two up: the mask does not describe the tokens of ids but the predictions, and "
+        "the prediction made at position t is of the token after it. Which positions predict a "
+        "token of the target, and which one predicts the target's first token?",
+        "ids is <bos>, the prompt's tokens, then the target's tokens (<eos> included). The first "
+        "target token is predicted at the prompt's last token, position len(prompt ids) - 1, so "
+        "the mask starts with len(prompt ids) - 1 zeros (counting <bos>) and then has one 1 per "
+        "target token.",
+        "prompt = TOKENIZER.encode(problem.prompt, add_bos=True); target = "
+        "TOKENIZER.encode(problem.target); return torch.tensor(prompt + target), "
+        "torch.tensor([0.0] * (len(prompt) - 1) + [1.0] * len(target))",
     ),
     wrong=[
         _mask_aligned_with_ids,
@@ -160,9 +174,13 @@ def _check_sft_example(candidate) -> None:
     "05.pass_at_k",
     reference=pass_at_k,
     hints=(
-        "Count the ways to pick k of the n samples with NO correct one: C(n - c, k), out of "
-        "C(n, k) ways in all (math.comb). pass@k = 1 - C(n - c, k) / C(n, k). Drawing WITH "
-        "replacement, 1 - (1 - c/n)**k, is a biased estimate.",
+        "Counting the failures is easier than counting the successes. When does a pick of k "
+        "samples contain no correct one at all, and how many such picks are there among all "
+        "possible picks?",
+        "A pick with no correct sample takes all k samples from the n - c wrong ones. Divide the "
+        "number of such picks by the number of all picks of k out of n, and subtract from 1. The "
+        "picks are without replacement, so (1 - c/n)**k is not the chance of failing.",
+        "return 1.0 - math.comb(n - c, k) / math.comb(n, k)",
     ),
     wrong=[
         lambda n, c, k: c / n,

@@ -15,12 +15,15 @@ Widgets (:mod:`minimoe.widgets`) only draw what an experiment returns.
 - :mod:`~minimoe.experiments.fork_tokens` (lesson 07): which tokens PPO's clip drops over several
   off-policy updates, and what CISPO keeps;
 - :mod:`~minimoe.experiments.precision` (lesson 07): a bf16 sampler against an fp32 trainer, and
-  the fp32 LM head.
+  the fp32 LM head;
+- :mod:`~minimoe.experiments.generation` (lesson 08): long generations measured, all-softmax
+  against the hybrid and all-lightning: prefill, decode against context, whole answers, caches,
+  and minimoe against transformers' generate;
 - :mod:`~minimoe.experiments.scaling_out` (lesson 13): an MoE layer spread over processes
   against one process, the global and per-rank routers' drops, data-parallel SFT.
 
-New experiments go here too, one module each (for the coming lessons: long generations and their
-cost, distillation, retrieval as the context grows). A module here may import the rest of the
-library; nothing outside ``experiments/`` imports an experiment except the lessons, the widgets
-and the entry points (``bench.py``, ``cli.py``, ``distributed/__main__.py``).
+New experiments go here too, one module each (for the coming lessons: distillation, retrieval
+as the context grows). A module here may import the rest of the library; nothing outside
+``experiments/`` imports an experiment except the lessons, the widgets and the entry points
+(``bench.py``, ``cli.py``, ``distributed/__main__.py``).
 """

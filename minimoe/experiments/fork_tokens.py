@@ -23,7 +23,13 @@ from torch import nn
 from minimoe.rl.losses import LossConfig, get_policy_loss
 from minimoe.rl.metrics import trust_region_mask
 from minimoe.rl.rollout import Rollout
-from minimoe.rl.trainer import PolicyUpdate, RLConfig, make_policy_batch, update_policy
+from minimoe.rl.trainer import (
+    PolicyUpdate,
+    RLConfig,
+    make_policy_batch,
+    reference_model,
+    update_policy,
+)
 from minimoe.tasks import TOKENIZER
 from minimoe.train.optim import make_optimizer
 
@@ -64,15 +70,16 @@ def replay_updates(model: nn.Module, rollout: Rollout, config: RLConfig) -> Repl
     This is one step of the RL trainer (:func:`minimoe.rl.trainer.rl_step`) on a batch you
     sampled yourself: the same optimizer (:func:`~minimoe.train.optim.make_optimizer` with
     ``config.lr``, ``config.betas`` and ``config.weight_decay``, fresh as at the start of
-    :func:`~minimoe.rl.trainer.train_rl`), the same advantages and loss, and the same update
-    loop (:func:`~minimoe.rl.trainer.update_policy`), with every update kept, so that lesson 07 can
+    :func:`~minimoe.rl.trainer.train_rl`, and its learning-rate warm-up), the same advantages,
+    loss and reference model, and the same update loop
+    (:func:`~minimoe.rl.trainer.update_policy`), with every update kept, so that lesson 07 can
     see which tokens leave the trust region as π_θ drifts from π_θold. ``model`` is updated in
     place, in training mode as in the trainer, and left in the mode it was in.
     """
     was_training = model.training
     model.train()
     optimizer = make_optimizer(model, config.lr, config.betas, config.weight_decay)
-    batch = make_policy_batch(model, rollout, normalize_std=config.normalize_std)
+    batch = make_policy_batch(model, rollout, config, reference_model(model, config))
     updates = update_policy(model, optimizer, batch, config)
     model.train(was_training)
     return ReplayResult(batch.old_logp, batch.advantages, batch.mask, updates)

@@ -18,15 +18,20 @@ from __future__ import annotations
 
 from minimoe.rl.advantages import group_advantages, reinforce_baseline_advantages
 from minimoe.rl.losses import (
+    AGGREGATIONS,
     DEFAULT_CONFIGS,
     MAX_LOG_RATIO,
     POLICY_LOSSES,
+    REFERENCE_EPS,
     LossConfig,
     LossOutput,
     PolicyLoss,
+    aggregate,
+    aggregation_weights,
     default_config,
     get_policy_loss,
     register_policy_loss,
+    resolve_config,
 )
 from minimoe.rl.metrics import (
     approx_kl,
@@ -43,12 +48,16 @@ from minimoe.rl.metrics import (
 )
 
 __all__ = [
+    "AGGREGATIONS",
     "DEFAULT_CONFIGS",
     "MAX_LOG_RATIO",
     "POLICY_LOSSES",
+    "REFERENCE_EPS",
     "LossConfig",
     "LossOutput",
     "PolicyLoss",
+    "aggregate",
+    "aggregation_weights",
     "approx_kl",
     "clip_fraction",
     "default_config",
@@ -63,6 +72,7 @@ __all__ = [
     "mean_ratio",
     "register_policy_loss",
     "reinforce_baseline_advantages",
+    "resolve_config",
     "trust_region_mask",
     "zero_variance_group_fraction",
 ]

@@ -21,8 +21,15 @@ its paper's objective J.
 
 One fact to keep in mind: sg(r)·∇log π = ∇r. While on-policy (one update per batch, r ≡ 1)
 REINFORCE, GRPO, Dr. GRPO, DAPO, GSPO and CISPO all produce the gradient −Â·∇log π per token,
-differing only in how tokens are weighted (1/(B·|o_i|), 1/N, 1/(B·L_max)). Clipping acts only
-once π_θ drifts from π_θold, i.e. with several optimizer steps per batch of rollouts.
+differing only in how tokens are weighted. That weight is the loss's **aggregation**
+(``LossConfig.aggregation``), which every loss accepts; each paper's choice is its default:
+
+    "token_mean"     1/N               every token counts equally       DAPO, CISPO, REINFORCE
+    "sequence_mean"  1/(B·|o_i|)       every answer counts equally      GRPO, GSPO
+    "constant"       1/(B·L_max)       a fixed budget, L_max tokens     Dr. GRPO
+
+(:func:`aggregation_weights` returns these per-token weights.) Clipping acts only once π_θ
+drifts from π_θold, i.e. with several optimizer steps per batch of rollouts.
 
 Numerical safety: log r is clamped to ±MAX_LOG_RATIO before exp(), as verl does. A token
 beyond that (a probability ratio above e^20 ≈ 5e8) gets no gradient through its ratio; such
@@ -31,6 +38,7 @@ a token means the rollout and the policy disagree completely, and training is al
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -48,12 +56,16 @@ from minimoe.rl.metrics import (
 )
 
 __all__ = [
+    "AGGREGATIONS",
     "DEFAULT_CONFIGS",
     "MAX_LOG_RATIO",
     "POLICY_LOSSES",
+    "REFERENCE_EPS",
     "LossConfig",
     "LossOutput",
     "PolicyLoss",
+    "aggregate",
+    "aggregation_weights",
     "cispo",
     "dapo",
     "default_config",
@@ -64,9 +76,18 @@ __all__ = [
     "ppo_clip_objective",
     "register_policy_loss",
     "reinforce",
+    "resolve_config",
 ]
 
 MAX_LOG_RATIO = 20.0
+
+AGGREGATIONS = ("token_mean", "sequence_mean", "constant")
+"""How a loss averages its per-token terms over a batch; see :func:`aggregation_weights`."""
+
+REFERENCE_EPS = 0.2
+"""The one PPO trust region (1 ± 0.2) at which every loss also reports its clip metrics
+(``clip_fraction_ref``, ``dropped_gradient_mass_ref``), whatever ε the loss itself uses, so
+that the numbers compare across losses."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +104,19 @@ class LossConfig:
             ScaleRL's recommended absolute cap ε_max = 5 written in M1's convention.
         is_eps_low: ε^IS_low, CISPO's floor r̂ ≥ 1 − ε^IS_low; None = no floor (M1's choice).
         kl_coef: β, weight of the k3 estimate of KL(π_θ ‖ π_ref) added per token (needs
-            ``ref_logp``). 0 disables it, as in DAPO, Dr. GRPO, CISPO and TRL's default;
+            ``ref_logp``; the RL trainer keeps a frozen copy of the starting model as π_ref
+            when β > 0). 0 disables it, as in DAPO, Dr. GRPO, CISPO and TRL's default;
             DeepSeek-R1 used 0.001.
-        max_response_len: L_max, Dr. GRPO's constant normaliser, normally the generation
-            budget (max new tokens). None uses the batch's ``seq`` dimension.
+        aggregation: how the per-token terms are averaged over the batch, one of
+            ``AGGREGATIONS`` (see :func:`aggregation_weights`). None means the loss's paper
+            choice: ``"sequence_mean"`` for GRPO and GSPO, ``"constant"`` for Dr. GRPO,
+            ``"token_mean"`` for DAPO, CISPO and REINFORCE.
+        max_response_len: L_max, the constant of ``aggregation="constant"``: the generation
+            budget (max new tokens), as Dr. GRPO's code (``generate_max_length``) and TRL
+            (``max_completion_length``) use. The RL trainer fills it in from its rollouts.
+        normalize_std: how the advantages fed to this loss are computed (read by the RL
+            trainer, not by the loss): divide by the group's std (GRPO, DAPO, GSPO, CISPO)
+            or only subtract the group mean (Dr. GRPO). None means the loss's paper choice.
     """
 
     eps_low: float = 0.2
@@ -94,7 +124,9 @@ class LossConfig:
     is_eps_high: float = 4.0
     is_eps_low: float | None = None
     kl_coef: float = 0.0
+    aggregation: str | None = None
     max_response_len: int | None = None
+    normalize_std: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("eps_low", "eps_high", "is_eps_high", "kl_coef"):
@@ -105,12 +137,22 @@ class LossConfig:
             raise ValueError(
                 f"LossConfig.is_eps_low must be None (no floor) or >= 0, got {self.is_eps_low!r}"
             )
+        if self.aggregation is not None and self.aggregation not in AGGREGATIONS:
+            raise ValueError(
+                f"LossConfig.aggregation must be None (the paper's) or one of "
+                f"{', '.join(AGGREGATIONS)}; got {self.aggregation!r}"
+            )
         if self.max_response_len is not None and (
             not isinstance(self.max_response_len, int) or self.max_response_len < 1
         ):
             raise ValueError(
                 f"LossConfig.max_response_len must be None or a positive int, "
                 f"got {self.max_response_len!r}"
+            )
+        if self.normalize_std not in (None, True, False):
+            raise ValueError(
+                f"LossConfig.normalize_std must be None (the paper's), True or False, "
+                f"got {self.normalize_std!r}"
             )
 
 
@@ -122,9 +164,12 @@ class LossOutput:
         loss: 0-dim tensor to call ``.backward()`` on.
         metrics: plain floats for logging. Every loss reports ``loss``, ``mean_ratio``,
             ``max_ratio``, ``approx_kl`` (KL(π_θold ‖ π_θ), see ``metrics.approx_kl``),
-            ``clip_fraction`` and ``dropped_gradient_mass`` (PPO's trust region at
-            ``eps_low``/``eps_high``, see ``metrics``); ``kl_ref`` when ``ref_logp`` is given;
-            CISPO adds ``is_weight_clip_fraction``.
+            ``clip_fraction`` and ``dropped_gradient_mass`` (PPO's trust region at the loss's
+            own ``eps_low``/``eps_high``, see ``metrics``), and the same two at the fixed
+            ``REFERENCE_EPS`` on the token ratio r, ``clip_fraction_ref`` and
+            ``dropped_gradient_mass_ref``: a property of the batch alone, comparable across
+            losses (DAPO's own ε_high is 0.28, GSPO clips a sequence ratio). ``kl_ref`` when
+            ``ref_logp`` is given; CISPO adds ``is_weight_clip_fraction``.
     """
 
     loss: torch.Tensor
@@ -154,14 +199,20 @@ def register_policy_loss(name: str, default: LossConfig | None = None):
     """Decorator: add a loss to ``POLICY_LOSSES`` under ``name``, with its paper settings.
 
     ``default`` (``LossConfig()`` when omitted) goes to ``DEFAULT_CONFIGS[name]`` and is used when
-    the loss is called with ``config=None``.
+    the loss is called with ``config=None``; its fields left at None are filled in with
+    ``aggregation="token_mean"`` and ``normalize_std=True``.
     """
 
     def decorator(fn: PolicyLoss) -> PolicyLoss:
         if name in POLICY_LOSSES:
             raise ValueError(f"a policy loss named {name!r} is already registered")
+        paper = default if default is not None else LossConfig()
         POLICY_LOSSES[name] = fn
-        DEFAULT_CONFIGS[name] = default if default is not None else LossConfig()
+        DEFAULT_CONFIGS[name] = dataclasses.replace(
+            paper,
+            aggregation=paper.aggregation or "token_mean",
+            normalize_std=True if paper.normalize_std is None else paper.normalize_std,
+        )
         return fn
 
     return decorator
@@ -183,6 +234,22 @@ def default_config(name: str) -> LossConfig:
     """The paper settings of loss ``name``; change fields with ``dataclasses.replace``."""
     _check_name(name)
     return DEFAULT_CONFIGS[name]
+
+
+def resolve_config(name: str, config: LossConfig | None) -> LossConfig:
+    """``config`` for loss ``name`` with its "the paper's" fields filled in.
+
+    None gives ``default_config(name)``; otherwise ``aggregation`` and ``normalize_std`` left at
+    None take the paper's values, so ``LossConfig(kl_coef=0.01)`` keeps GRPO's per-answer mean.
+    """
+    paper = default_config(name)
+    if config is None:
+        return paper
+    return dataclasses.replace(
+        config,
+        aggregation=config.aggregation or paper.aggregation,
+        normalize_std=paper.normalize_std if config.normalize_std is None else config.normalize_std,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,15 +346,66 @@ def _add_kl(per_token: torch.Tensor, batch: _Batch, config: LossConfig) -> torch
     return per_token + config.kl_coef * kl_k3(batch.ref_logp - batch.logp)
 
 
-def _sequence_mean(per_token: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """(1/B) Σ_i (1/|o_i|) Σ_t x_{i,t}: each completion counts equally, whatever its length."""
-    per_sequence = (per_token * mask).sum(dim=-1) / mask.sum(dim=-1).clamp(min=1.0)
-    return per_sequence.mean()
+def aggregation_weights(
+    mask: torch.Tensor, aggregation: str, max_response_len: int | None = None
+) -> torch.Tensor:
+    """The weight w_{i,t} of each token's term in the loss: L = Σ_{i,t} w_{i,t}·ℓ_{i,t}.
+
+        "token_mean"     w = 1/N            N = Σ_i |o_i|, all response tokens of the batch
+        "sequence_mean"  w = 1/(B·|o_i|)    each completion's mean, then the batch mean
+        "constant"       w = 1/(B·L_max)    L_max = ``max_response_len``, the generation budget
+
+    (w = 0 off the mask.) The papers' choices: DAPO and MiniMax-M1's CISPO (M1 Eq. 4) divide by
+    N; GRPO (DeepSeekMath, DeepSeek-R1) and GSPO average each completion first; Dr. GRPO divides
+    the sum by the constant, because with 1/|o_i| a short correct answer gets more weight per
+    token and a long wrong one less, so wrong answers drift longer (its "length bias").
+    On-policy (r ≡ 1, no KL) every loss's gradient on token t is −Â_{i,t}·w_{i,t}·∇log π.
+
+    Args:
+        mask: ``(batch, seq)`` 1 on response tokens (float or bool).
+        aggregation: one of ``AGGREGATIONS``.
+        max_response_len: L_max; needed for ``"constant"``, and no response may be longer.
+
+    Returns:
+        ``(batch, seq)`` weights, in ``mask``'s dtype if floating (else the default dtype).
+    """
+    if aggregation not in AGGREGATIONS:
+        raise ValueError(
+            f"aggregation must be one of {', '.join(AGGREGATIONS)}, got {aggregation!r}"
+        )
+    dtype = mask.dtype if mask.is_floating_point() else torch.get_default_dtype()
+    mask = mask.to(dtype)
+    if aggregation == "token_mean":
+        return mask / mask.sum().clamp(min=1.0)
+    batch = mask.shape[0]
+    if aggregation == "sequence_mean":
+        return mask / (batch * mask.sum(dim=-1, keepdim=True).clamp(min=1.0))
+    if max_response_len is None:
+        raise ValueError(
+            'aggregation="constant" needs max_response_len (L_max, the generation budget: max '
+            "new tokens); the RL trainer sets it from its rollouts"
+        )
+    longest = int(mask.sum(dim=-1).max()) if mask.numel() else 0
+    if longest > max_response_len:
+        raise ValueError(
+            f"a response has {longest} tokens but max_response_len={max_response_len}; set it "
+            f"to the generation budget (max new tokens)"
+        )
+    return mask / (batch * max_response_len)
 
 
-def _token_mean(per_token: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """(1/N) Σ_i Σ_t x_{i,t}, N = all response tokens in the batch: each token counts equally."""
-    return masked_mean(per_token, mask)
+def aggregate(
+    per_token: torch.Tensor,
+    mask: torch.Tensor,
+    aggregation: str,
+    max_response_len: int | None = None,
+) -> torch.Tensor:
+    """Σ_{i,t} w_{i,t}·x_{i,t} with the weights of :func:`aggregation_weights`; a 0-dim tensor."""
+    return (per_token * aggregation_weights(mask, aggregation, max_response_len)).sum()
+
+
+def _aggregate(per_token: torch.Tensor, batch: _Batch, config: LossConfig) -> torch.Tensor:
+    return aggregate(per_token, batch.mask, config.aggregation, config.max_response_len)
 
 
 def _metrics(
@@ -297,6 +415,7 @@ def _metrics(
     ratio = batch.ratio.detach()
     clip_ratio = ratio if clip_ratio is None else clip_ratio.detach()
     eps = (config.eps_low, config.eps_high)
+    ref = (REFERENCE_EPS, REFERENCE_EPS)
     metrics = {
         "loss": loss.detach(),
         "mean_ratio": mean_ratio(ratio, batch.mask),
@@ -305,6 +424,10 @@ def _metrics(
         "clip_fraction": clip_fraction(clip_ratio, batch.advantages, batch.mask, *eps),
         "dropped_gradient_mass": dropped_gradient_mass(
             clip_ratio, batch.advantages, batch.mask, *eps
+        ),
+        "clip_fraction_ref": clip_fraction(ratio, batch.advantages, batch.mask, *ref),
+        "dropped_gradient_mass_ref": dropped_gradient_mass(
+            ratio, batch.advantages, batch.mask, *ref
         ),
     }
     if batch.ref_logp is not None:
@@ -333,22 +456,22 @@ def reinforce(
     """REINFORCE with a baseline: L = −(1/N) Σ_i Σ_t Â_i · log π_θ(o_{i,t} | q, o_{i,<t}).
 
     Pass baseline-subtracted advantages (``reinforce_baseline_advantages`` or
-    ``group_advantages``). The textbook estimator sums log π over a completion; we divide the
-    whole batch by its N response tokens instead (nanochat's choice), a constant per batch
-    that keeps the step size independent of response length. With it, CISPO without weight
-    clipping is exactly this loss (as MiniMax-M1 notes).
+    ``group_advantages``). The textbook estimator sums log π over a completion; by default we
+    divide the whole batch by its N response tokens instead (``aggregation="token_mean"``,
+    nanochat's choice), a constant per batch that keeps the step size independent of response
+    length. With it, CISPO without weight clipping is exactly this loss (as MiniMax-M1 notes).
 
     ``old_logp`` does not enter the loss: this is the on-policy estimator, and reusing a batch
     for several steps makes it biased. It is used for the metrics only.
     """
-    config = config or DEFAULT_CONFIGS["reinforce"]
+    config = resolve_config("reinforce", config)
     batch = _prepare(logp, old_logp, advantages, mask, ref_logp, config)
     per_token = _add_kl(-batch.advantages * batch.logp, batch, config)
-    loss = _token_mean(per_token, batch.mask)
+    loss = _aggregate(per_token, batch, config)
     return _output(loss, _metrics(loss, batch, config))
 
 
-@register_policy_loss("grpo")
+@register_policy_loss("grpo", default=LossConfig(aggregation="sequence_mean"))
 def grpo(
     logp: torch.Tensor,
     old_logp: torch.Tensor,
@@ -364,17 +487,18 @@ def grpo(
         D_KL = π_ref/π_θ − log(π_ref/π_θ) − 1          (k3, per token; only if β > 0)
 
     Tokens outside the trust region (Â > 0 and r > 1 + ε_high, or Â < 0 and r < 1 − ε_low) get
-    zero gradient. The 1/|o_i| gives each token of a short completion more weight than one of
-    a long completion, which Dr. GRPO calls length bias. Defaults: ε = 0.2, β = 0.
+    zero gradient. The 1/|o_i| (``aggregation="sequence_mean"``, the default) gives each token of
+    a short completion more weight than one of a long completion, which Dr. GRPO calls length
+    bias. Defaults: ε = 0.2, β = 0, advantages divided by the group std.
     """
-    config = config or DEFAULT_CONFIGS["grpo"]
+    config = resolve_config("grpo", config)
     batch = _prepare(logp, old_logp, advantages, mask, ref_logp, config)
     per_token = _add_kl(_ppo_clip(batch.ratio, batch.advantages, config), batch, config)
-    loss = _sequence_mean(per_token, batch.mask)
+    loss = _aggregate(per_token, batch, config)
     return _output(loss, _metrics(loss, batch, config))
 
 
-@register_policy_loss("dr_grpo")
+@register_policy_loss("dr_grpo", default=LossConfig(aggregation="constant", normalize_std=False))
 def dr_grpo(
     logp: torch.Tensor,
     old_logp: torch.Tensor,
@@ -388,24 +512,18 @@ def dr_grpo(
 
         L = −1/(B·L_max) Σ_i Σ_t min(r·Â, clip(r, 1 − ε_low, 1 + ε_high)·Â)
 
-    The per-completion 1/|o_i| is replaced by one constant, L_max = ``config.max_response_len``
-    (the generation budget; the authors' code uses ``generate_max_length`` and TRL divides by
-    batch × ``max_completion_length``). When it is None the batch's ``seq`` dimension is used,
-    which is the budget if rollouts are padded to it. The paper's second change, advantages
-    without division by the std, is the caller's: ``group_advantages(..., normalize_std=False)``.
-    Defaults: ε = 0.2, no KL.
+    The per-completion 1/|o_i| is replaced by one constant (``aggregation="constant"``),
+    L_max = ``config.max_response_len``, the generation budget: the authors' code uses
+    ``generate_max_length`` and TRL divides by batch × ``max_completion_length``. Called on
+    its own, the loss needs ``max_response_len`` set; the RL trainer sets it to its max new
+    tokens. The paper's second change, advantages without division by the std
+    (Â_i = R_i − mean_j R_j), is recorded as ``normalize_std=False`` in its default config,
+    which the trainer reads. Defaults: ε = 0.2, no KL.
     """
-    config = config or DEFAULT_CONFIGS["dr_grpo"]
+    config = resolve_config("dr_grpo", config)
     batch = _prepare(logp, old_logp, advantages, mask, ref_logp, config)
-    max_len = config.max_response_len or logp.shape[-1]
-    longest = int(batch.mask.sum(dim=-1).max())
-    if longest > max_len:
-        raise ValueError(
-            f"a response has {longest} tokens but config.max_response_len={max_len}; set it to "
-            f"the generation budget (max new tokens)"
-        )
     per_token = _add_kl(_ppo_clip(batch.ratio, batch.advantages, config), batch, config)
-    loss = (per_token * batch.mask).sum() / (logp.shape[0] * max_len)
+    loss = _aggregate(per_token, batch, config)
     return _output(loss, _metrics(loss, batch, config))
 
 
@@ -424,17 +542,20 @@ def dapo(
         L = −(1/N) Σ_i Σ_t min(r·Â, clip(r, 1 − ε_low, 1 + ε_high)·Â),   ε_low = 0.2, ε_high = 0.28
 
     The wider upper bound lets rare tokens (π_old = 0.01 can only reach 0.012 at ε = 0.2) grow
-    further before their gradient is cut. No KL term (β = 0). Dynamic sampling and the
-    overlong penalty belong to the rollout loop, not to the loss.
+    further before their gradient is cut. The 1/N is ``aggregation="token_mean"``, the default.
+    No KL term (β = 0). Dynamic sampling and the overlong penalty belong to the rollout loop,
+    not to the loss.
     """
-    config = config or DEFAULT_CONFIGS["dapo"]
+    config = resolve_config("dapo", config)
     batch = _prepare(logp, old_logp, advantages, mask, ref_logp, config)
     per_token = _add_kl(_ppo_clip(batch.ratio, batch.advantages, config), batch, config)
-    loss = _token_mean(per_token, batch.mask)
+    loss = _aggregate(per_token, batch, config)
     return _output(loss, _metrics(loss, batch, config))
 
 
-@register_policy_loss("gspo", default=LossConfig(eps_low=3e-4, eps_high=4e-4))
+@register_policy_loss(
+    "gspo", default=LossConfig(eps_low=3e-4, eps_high=4e-4, aggregation="sequence_mean")
+)
 def gspo(
     logp: torch.Tensor,
     old_logp: torch.Tensor,
@@ -451,21 +572,23 @@ def gspo(
 
     Written in the token form (GSPO-token, as verl implements it): each token carries
     s_{i,t} = sg(s_i)·π_θ(o_{i,t}) / sg(π_θ(o_{i,t})), whose value is s_i and whose gradient is
-    s_i·∇log π_θ(o_{i,t}); the per-token terms are then averaged with (1/B) Σ_i (1/|o_i|) Σ_t.
+    s_i·∇log π_θ(o_{i,t}); the per-token terms are then averaged with (1/B) Σ_i (1/|o_i|) Σ_t
+    (``aggregation="sequence_mean"``, the default; the other aggregations weight each sequence
+    by its length).
     For per-completion advantages Â_i this has exactly GSPO's value and gradient, and it also
     accepts per-token advantages. A whole completion is either clipped or not, so
     ``clip_fraction`` is the share of tokens in clipped completions. ``mean_ratio`` and
     ``max_ratio`` report the token ratios r. Paper settings: ε_low = 3e-4, ε_high = 4e-4
     (sequence ratios stay very close to 1), no KL.
     """
-    config = config or DEFAULT_CONFIGS["gspo"]
+    config = resolve_config("gspo", config)
     batch = _prepare(logp, old_logp, advantages, mask, ref_logp, config)
     lengths = batch.mask.sum(dim=-1, keepdim=True).clamp(min=1.0)
     seq_log_ratio = (batch.log_ratio * batch.mask).sum(dim=-1, keepdim=True) / lengths
     log_s = batch.logp - batch.logp.detach() + seq_log_ratio.detach()
     seq_ratio = log_s.exp()
     per_token = _add_kl(_ppo_clip(seq_ratio, batch.advantages, config), batch, config)
-    loss = _sequence_mean(per_token, batch.mask)
+    loss = _aggregate(per_token, batch, config)
     return _output(loss, _metrics(loss, batch, config, clip_ratio=seq_ratio))
 
 
@@ -486,7 +609,8 @@ def cispo(
 
     The gradient of token t is −r̂·Â/N·∇log π: identical to PPO's inside the trust region, and
     for tokens PPO would drop (often rare "fork" tokens whose r grew after the first update) it
-    stays non-zero, with the weight capped at 1 + ε^IS_high. Token-level mean, no KL.
+    stays non-zero, with the weight capped at 1 + ε^IS_high. Token-level mean 1/N
+    (``aggregation="token_mean"``, the default), no KL.
 
     The ε convention differs between implementations; here it is M1's:
       - MiniMax-M1: upper cap 1 + ε^IS_high (``config.is_eps_high``); M1 sets ε^IS_low large,
@@ -501,12 +625,12 @@ def cispo(
     ``eps_low``/``eps_high`` would have removed from this batch; CISPO itself removes nothing.
     ``is_weight_clip_fraction`` is the share of tokens whose weight r̂ was truncated.
     """
-    config = config or DEFAULT_CONFIGS["cispo"]
+    config = resolve_config("cispo", config)
     batch = _prepare(logp, old_logp, advantages, mask, ref_logp, config)
     floor = None if config.is_eps_low is None else 1.0 - config.is_eps_low
     is_weight = batch.ratio.clamp(min=floor, max=1.0 + config.is_eps_high).detach()
     per_token = _add_kl(-is_weight * batch.advantages * batch.logp, batch, config)
-    loss = _token_mean(per_token, batch.mask)
+    loss = _aggregate(per_token, batch, config)
     metrics = _metrics(loss, batch, config)
     metrics["is_weight_clip_fraction"] = is_weight_clip_fraction(
         batch.ratio.detach(), batch.mask, config.is_eps_low, config.is_eps_high

@@ -4,6 +4,13 @@ All tensors of a rollout share one layout: row i is ``<pad>… <bos> prompt comp
 (prompts left-padded so that generation starts in the same column, completions right-padded after
 their ``<eos>``). Log-probabilities are per *predicted* position: column t of ``logp`` is
 log π(ids[:, t+1] | ids[:, :t+1]), so every per-token tensor has ``seq - 1`` columns.
+
+The policy RL trains is the *sampler's* distribution: softmax(logits / T) at the rollout's
+temperature T. So :func:`token_logprobs` scores tokens at that temperature, for π_θold and π_θ
+alike (as TRL and verl do); scoring the untempered softmax while sampling at T ≠ 1 would make
+the first update's ratio 1 for samples that came from another distribution. Nucleus (top-p)
+sampling is not offered here: its truncated distribution gives most tokens probability 0 and
+the loss no way to score it.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ class Rollout:
     completions: list[str]
     problems: list[Problem]
     group_size: int
+    temperature: float  # T of the sampler; the loss scores tokens at the same T
+    max_new_tokens: int  # the generation budget L_max (Dr. GRPO's constant normaliser)
 
     @property
     def response_lengths(self) -> torch.Tensor:
@@ -44,12 +53,17 @@ def collect_rollout(
     *,
     max_new_tokens: int,
     temperature: float = 1.0,
-    top_p: float = 1.0,
     generator: torch.Generator | None = None,
 ) -> Rollout:
-    """Sample ``group_size`` completions for each problem with the model's hybrid cache and score them."""
+    """Sample ``group_size`` completions for each problem with the model's hybrid cache and
+    score them. ``temperature`` must be > 0: RL needs a policy that samples."""
     if group_size < 1:
         raise ValueError(f"group_size must be at least 1, got {group_size}")
+    if not temperature > 0:
+        raise ValueError(
+            f"temperature must be > 0 for RL rollouts (0 is greedy, which never explores), "
+            f"got {temperature}"
+        )
     was_training = model.training
     model.eval()
     expanded = [p for p in problems for _ in range(group_size)]
@@ -58,7 +72,6 @@ def collect_rollout(
         [p.prompt for p in expanded],
         max_new_tokens=max_new_tokens,
         temperature=temperature,
-        top_p=top_p,
         generator=generator,
     )
     model.train(was_training)
@@ -76,6 +89,8 @@ def collect_rollout(
         completions,
         expanded,
         group_size,
+        temperature,
+        max_new_tokens,
     )
 
 
@@ -84,13 +99,18 @@ def token_logprobs(
     ids: torch.Tensor,
     attention_mask: torch.Tensor,
     response_mask: torch.Tensor | None = None,
+    *,
+    temperature: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """log π(ids[:, t+1] | ids[:, :t+1]) for every position, shape ``(batch, seq - 1)``.
+    """log π_T(ids[:, t+1] | ids[:, :t+1]) for every position, shape ``(batch, seq - 1)``, where
+    π_T = softmax(logits / T) is the sampler's distribution at ``temperature`` T > 0.
 
-    With ``response_mask``, also returns the mean entropy of the full next-token distribution
-    over the response positions (a scalar; no gradient).
+    With ``response_mask``, also returns the mean entropy of that distribution over the
+    response positions (a scalar; no gradient).
     """
-    logits = model(ids, attention_mask=attention_mask).logits[:, :-1].float()
+    if not temperature > 0:
+        raise ValueError(f"temperature must be > 0 to score a sampling policy, got {temperature}")
+    logits = model(ids, attention_mask=attention_mask).logits[:, :-1].float() / temperature
     logp_all = torch.log_softmax(logits, dim=-1)
     logp = logp_all.gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
     ent = None

@@ -4,8 +4,10 @@ One step:
 
 1. draw ``prompts_per_step`` training problems and sample ``group_size`` completions for each
    with the current policy π_θold (temperature 1, as in M1's RL);
-2. score them with the verifier and turn rewards into group-relative advantages Â;
-3. record log π_θold of every sampled token;
+2. score them with the verifier and turn rewards into group-relative advantages Â (divided by
+   the group's std or not, as the loss's paper does);
+3. record log π_θold of every sampled token (and log π_ref under a frozen copy of the starting
+   model, when the loss has a KL penalty), scored at the sampling temperature;
 4. make ``updates_per_batch`` optimizer steps on that same batch. After the first one π_θ has
    moved away from π_θold, so the importance ratio r = π_θ/π_θold departs from 1 and the losses
    start to differ: PPO-style clipping zeroes some tokens' gradients, CISPO only caps their weight.
@@ -13,14 +15,16 @@ One step:
 In code, :func:`rl_step` is :func:`~minimoe.rl.rollout.collect_rollout` (1-2), then
 :func:`make_policy_batch` (3), :func:`update_policy` (4) and :func:`step_record`, the per-step
 record that lesson 07 plots: reward, pass rate, clip fraction, gradient mass dropped by the PPO
-mask, entropy and response length. Lesson 07's fork-token analysis
-(:func:`minimoe.experiments.fork_tokens.replay_updates`) runs the very same
-:func:`update_policy` on one batch and keeps every :class:`PolicyUpdate`. Optimizer, update step
-and clipping come from :mod:`minimoe.train.optim`, as in SFT.
+mask (at the loss's own ε and at the common ``REFERENCE_EPS``), entropy and response length.
+Lesson 07's fork-token analysis (:func:`minimoe.experiments.fork_tokens.replay_updates`) runs
+the very same :func:`update_policy` on one batch and keeps every :class:`PolicyUpdate`.
+Optimizer, update step, clipping and the learning-rate warm-up come from
+:mod:`minimoe.train.optim`, as in SFT.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,12 +36,12 @@ from tqdm.auto import tqdm
 
 from minimoe.checkpoint import save_checkpoint
 from minimoe.rl.advantages import group_advantages
-from minimoe.rl.losses import LossConfig, default_config, get_policy_loss
+from minimoe.rl.losses import LossConfig, get_policy_loss, resolve_config
 from minimoe.rl.metrics import zero_variance_group_fraction
 from minimoe.rl.rollout import Rollout, collect_rollout, token_logprobs
 from minimoe.tasks import Problem
-from minimoe.train.evaluate import evaluate, max_completion_tokens
-from minimoe.train.optim import make_optimizer, optimizer_step
+from minimoe.train.evaluate import EVAL_SAMPLES, held_out_accuracy, max_completion_tokens
+from minimoe.train.optim import make_optimizer, optimizer_step, set_lr, warmup_cosine_lr
 
 
 @dataclass
@@ -45,8 +49,16 @@ class RLConfig:
     """Settings of :func:`train_rl`.
 
     ``loss`` names a registered policy loss (``minimoe.rl.losses.POLICY_LOSSES``); ``loss_config``
-    overrides its paper settings. AdamW uses β2 = 0.95 as M1 reports (§3.2); set ``betas`` to
-    (0.9, 0.999) to see the default instead.
+    overrides its paper settings (fields left at None keep the paper's: its aggregation and
+    whether advantages are divided by the group std). AdamW uses β2 = 0.95 as M1 reports (§3.2);
+    set ``betas`` to (0.9, 0.999) to see the default instead.
+
+    ``warmup``: the learning rate rises linearly over the first ``warmup`` optimizer updates, then
+    stays at ``lr`` (:func:`rl_learning_rate`). Each ``train_rl`` call starts a fresh AdamW, whose
+    first steps move every weight by about ``lr`` whatever the gradient's size; a warm-up keeps
+    those steps small. ``temperature`` is the sampler's, and the loss scores tokens at it;
+    ``top_p`` must stay 1 (see ``__post_init__``). ``eval_samples`` answers per held-out problem
+    go into ``eval_sampled``.
     """
 
     loss: str = "cispo"
@@ -56,14 +68,15 @@ class RLConfig:
     group_size: int = 8
     updates_per_batch: int = 4
     lr: float = 1e-3
+    warmup: int = 8
     betas: tuple[float, float] = (0.9, 0.95)
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     temperature: float = 1.0
     top_p: float = 1.0
-    normalize_std: bool = True
     eval_every: int = 10
     eval_problems: int = 200
+    eval_samples: int = EVAL_SAMPLES
     checkpoint_every: int = 0
     seed: int = 0
 
@@ -76,9 +89,40 @@ class RLConfig:
             raise ValueError(
                 "RLConfig.group_size must be at least 2: advantages compare samples of a group"
             )
+        if self.warmup < 0 or self.eval_samples < 1:
+            raise ValueError(
+                f"RLConfig needs warmup >= 0 and eval_samples >= 1, "
+                f"got {self.warmup} and {self.eval_samples}"
+            )
+        if not self.temperature > 0:
+            raise ValueError(
+                f"RLConfig.temperature must be > 0 (RL samples; 0 is greedy), got {self.temperature}"
+            )
+        if self.top_p != 1.0:
+            raise ValueError(
+                f"RLConfig.top_p={self.top_p}: RL needs top_p=1.0. Nucleus sampling draws from a "
+                f"truncated distribution that the loss cannot score (the dropped tokens have "
+                f"probability 0 there), so the policy gradient would be biased; lower the "
+                f"temperature instead if you want less random samples"
+            )
 
-    def resolved_loss_config(self) -> LossConfig:
-        return self.loss_config or default_config(self.loss)
+    def resolved_loss_config(self, max_new_tokens: int | None = None) -> LossConfig:
+        """The loss's settings with its paper's choices filled in (``losses.resolve_config``)
+        and, given the rollouts' ``max_new_tokens``, that budget as L_max (Dr. GRPO's constant)
+        unless ``loss_config`` sets one."""
+        config = resolve_config(self.loss, self.loss_config)
+        if max_new_tokens is not None and config.max_response_len is None:
+            config = dataclasses.replace(config, max_response_len=max_new_tokens)
+        return config
+
+
+def rl_learning_rate(config: RLConfig, update: int) -> float:
+    """The learning rate of optimizer update ``update`` (0-based, counted over the whole run):
+    a linear warm-up over ``config.warmup`` updates, then ``config.lr``, held constant as RL
+    recipes usually do (``warmup_cosine_lr`` with its floor at the peak)."""
+    return warmup_cosine_lr(
+        update, config.lr, warmup=config.warmup, decay_end=config.warmup, min_lr_ratio=1.0
+    )
 
 
 @dataclass
@@ -86,16 +130,21 @@ class PolicyBatch:
     """A rollout ready for the policy loss: its advantages and the sampling policy's log-probs.
 
     Attributes:
-        rollout: the sampled completions (ids, masks, rewards).
+        rollout: the sampled completions (ids, masks, rewards, temperature, budget).
         advantages: ``(batch,)`` group-relative advantages Â_i.
-        old_logp: ``(batch, seq - 1)`` log π_θold of every token under the policy that sampled it.
-        entropy: mean entropy of π_θold's next-token distribution over the response tokens.
+        old_logp: ``(batch, seq - 1)`` log π_θold of every token under the policy that sampled
+            it, at the rollout's temperature.
+        entropy: mean entropy of π_θold's next-token distribution (at that temperature) over
+            the response tokens.
+        ref_logp: ``(batch, seq - 1)`` log π_ref under the frozen reference model, or None
+            when the loss has no KL penalty.
     """
 
     rollout: Rollout
     advantages: torch.Tensor
     old_logp: torch.Tensor
     entropy: float
+    ref_logp: torch.Tensor | None = None
 
     @property
     def mask(self) -> torch.Tensor:
@@ -126,32 +175,68 @@ class PolicyUpdate:
     metrics: dict[str, float]
 
 
-def make_policy_batch(model: nn.Module, rollout: Rollout, *, normalize_std: bool) -> PolicyBatch:
-    """Group-relative advantages of ``rollout``'s rewards and log π_θold of its tokens."""
+def reference_model(model: nn.Module, config: RLConfig) -> nn.Module | None:
+    """A frozen copy of ``model`` to serve as π_ref, when ``config``'s loss has a KL penalty
+    (``kl_coef > 0``); None otherwise, so that runs without one keep no second model."""
+    if config.resolved_loss_config().kl_coef == 0:
+        return None
+    reference = copy.deepcopy(model).eval()
+    reference.requires_grad_(False)
+    return reference
+
+
+def make_policy_batch(
+    model: nn.Module, rollout: Rollout, config: RLConfig, ref_model: nn.Module | None = None
+) -> PolicyBatch:
+    """Group-relative advantages of ``rollout``'s rewards (std-normalised or not, as the loss's
+    paper does) and log π_θold of its tokens at the rollout's temperature; log π_ref as well
+    when a ``ref_model`` is given (see :func:`reference_model`)."""
+    normalize_std = config.resolved_loss_config().normalize_std
     advantages = group_advantages(rollout.rewards, rollout.group_size, normalize_std=normalize_std)
+    args = (rollout.ids, rollout.attention_mask)
     with torch.no_grad():
         old_logp, entropy = token_logprobs(
-            model, rollout.ids, rollout.attention_mask, rollout.response_mask
+            model, *args, rollout.response_mask, temperature=rollout.temperature
         )
-    return PolicyBatch(rollout, advantages, old_logp, entropy.item())
+        ref_logp = None
+        if ref_model is not None:
+            ref_logp, _ = token_logprobs(ref_model, *args, temperature=rollout.temperature)
+    return PolicyBatch(rollout, advantages, old_logp, entropy.item(), ref_logp)
 
 
 def update_policy(
-    model: nn.Module, optimizer: torch.optim.Optimizer, batch: PolicyBatch, config: RLConfig
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batch: PolicyBatch,
+    config: RLConfig,
+    *,
+    updates_done: int = 0,
 ) -> list[PolicyUpdate]:
     """``config.updates_per_batch`` optimizer steps with ``config.loss`` on one batch.
 
     The first update is on-policy; after it π_θ has moved away from π_θold, the ratios r depart
-    from 1, and the losses start to differ. Returns one :class:`PolicyUpdate` per step, in order.
+    from 1, and the losses start to differ. ``updates_done`` (optimizer updates made earlier in
+    the run) places these on the warm-up schedule (:func:`rl_learning_rate`). Dr. GRPO's
+    constant L_max is the rollout's generation budget unless ``loss_config`` sets one. Returns
+    one :class:`PolicyUpdate` per step, in order.
     """
     loss_fn = get_policy_loss(config.loss)
-    loss_config = config.resolved_loss_config()
+    loss_config = config.resolved_loss_config(batch.rollout.max_new_tokens)
     ids, attention_mask = batch.rollout.ids, batch.rollout.attention_mask
     updates = []
     for update in range(1, config.updates_per_batch + 1):
-        logp, _ = token_logprobs(model, ids, attention_mask)
+        lr = rl_learning_rate(config, updates_done + update - 1)
+        set_lr(optimizer, lr)
+        logp, _ = token_logprobs(model, ids, attention_mask, temperature=batch.rollout.temperature)
         logp.retain_grad()  # keep ∂L/∂log π per token: which tokens this update learns from
-        out = loss_fn(logp, batch.old_logp, batch.advantages, batch.mask, config=loss_config)
+        out = loss_fn(
+            logp,
+            batch.old_logp,
+            batch.advantages,
+            batch.mask,
+            config=loss_config,
+            ref_logp=batch.ref_logp,
+        )
         grad_norm = optimizer_step(model, optimizer, out.loss, config.grad_clip)
         current = logp.detach()
         updates.append(
@@ -160,7 +245,7 @@ def update_policy(
                 logp=current,
                 ratio=(current - batch.old_logp).exp(),
                 token_grad=logp.grad.detach(),
-                metrics={**out.metrics, "grad_norm": grad_norm},
+                metrics={**out.metrics, "grad_norm": grad_norm, "lr": lr},
             )
         )
     return updates
@@ -168,8 +253,10 @@ def update_policy(
 
 def step_record(batch: PolicyBatch, updates: Sequence[PolicyUpdate]) -> dict:
     """What one RL step reports: the loss metrics averaged over the off-policy updates (the first
-    update is on-policy, with r ≡ 1 and nothing clipped), and the rollout's reward, pass rate,
-    zero-variance groups, entropy and response length."""
+    update is on-policy, with r ≡ 1 and nothing clipped), among them ``clip_fraction_ref`` and
+    ``dropped_gradient_mass_ref`` at the one ε every loss shares, ``grad_norm`` and ``lr``; and
+    the rollout's reward, pass rate, zero-variance groups, entropy (of the sampler, at its
+    temperature) and mean response length in tokens."""
     off_policy = [u.metrics for u in updates[1:]] or [updates[0].metrics]
     record = {
         key: sum(m[key] for m in off_policy) / len(off_policy)
@@ -198,14 +285,13 @@ def sample_rollout(
     max_new_tokens: int,
     generator: torch.Generator,
 ) -> Rollout:
-    """``config.group_size`` completions per problem at the config's temperature and top-p."""
+    """``config.group_size`` completions per problem at the config's temperature."""
     return collect_rollout(
         model,
         problems,
         config.group_size,
         max_new_tokens=max_new_tokens,
         temperature=config.temperature,
-        top_p=config.top_p,
         generator=generator,
     )
 
@@ -218,14 +304,19 @@ def rl_step(
     *,
     max_new_tokens: int,
     generator: torch.Generator,
+    updates_done: int = 0,
+    ref_model: nn.Module | None = None,
 ) -> dict:
     """One RL step: sample a rollout batch, make ``updates_per_batch`` optimizer steps on it
-    (:func:`update_policy`), and return the step's metrics (:func:`step_record`)."""
+    (:func:`update_policy`), and return the step's metrics (:func:`step_record`).
+    ``updates_done`` counts the optimizer updates made before (for the warm-up); ``ref_model``
+    is π_ref for a KL penalty (:func:`reference_model`)."""
     rollout = sample_rollout(
         model, problems, config, max_new_tokens=max_new_tokens, generator=generator
     )
-    batch = make_policy_batch(model, rollout, normalize_std=config.normalize_std)
-    return step_record(batch, update_policy(model, optimizer, batch, config))
+    batch = make_policy_batch(model, rollout, config, ref_model)
+    updates = update_policy(model, optimizer, batch, config, updates_done=updates_done)
+    return step_record(batch, updates)
 
 
 def train_rl(
@@ -240,15 +331,17 @@ def train_rl(
 ) -> list[dict]:
     """Improve ``model`` with RL on ``train_problems``; return one record per step.
 
-    Every ``eval_every`` steps (and at the end) a record also carries ``eval_greedy`` and
-    ``eval_sampled`` (accuracy at temperature 0 and at the sampling temperature) on
-    ``eval_problems``. Prompts are drawn as a pure function of ``(seed, step)``.
+    Every ``eval_every`` steps (and at the end) a record also carries ``eval_greedy``,
+    ``eval_sampled`` and ``eval_sampled_se`` (:func:`evaluate_policy`) on ``eval_problems``.
+    Prompts are drawn as a pure function of ``(seed, step)``. With a KL penalty in the loss, the
+    model as it is at the start is kept, frozen, as π_ref.
     """
     config = config or RLConfig()
     if not train_problems:
         raise ValueError("train_rl needs at least one training problem")
     model.train()
     optimizer = make_optimizer(model, config.lr, config.betas, config.weight_decay)
+    ref_model = reference_model(model, config)
     budget = max_completion_tokens(train_problems)
     eval_set = list(eval_problems)[: config.eval_problems]
     history: list[dict] = []
@@ -259,7 +352,16 @@ def train_rl(
         problems = [train_problems[i] for i in index.tolist()]
         record = {"step": step + 1}
         record.update(
-            rl_step(model, optimizer, problems, config, max_new_tokens=budget, generator=rng)
+            rl_step(
+                model,
+                optimizer,
+                problems,
+                config,
+                max_new_tokens=budget,
+                generator=rng,
+                updates_done=step * config.updates_per_batch,
+                ref_model=ref_model,
+            )
         )
         last = step + 1 == config.steps
         if eval_set and (last or (config.eval_every and (step + 1) % config.eval_every == 0)):
@@ -289,10 +391,15 @@ def train_rl(
 
 
 def evaluate_policy(model: nn.Module, problems: Sequence[Problem], config: RLConfig) -> dict:
-    """Held-out accuracy greedy and at the RL sampling temperature."""
-    greedy = evaluate(model, problems, temperature=0.0).accuracy
-    sampled = evaluate(
-        model, problems, temperature=config.temperature, top_p=config.top_p, seed=config.seed
-    ).accuracy
+    """Held-out accuracy greedy (``eval_greedy``) and at the RL sampling temperature averaged
+    over ``config.eval_samples`` answers per problem (``eval_sampled``, with its standard error
+    ``eval_sampled_se``); see :func:`~minimoe.train.evaluate.held_out_accuracy`."""
+    result = held_out_accuracy(
+        model,
+        problems,
+        temperature=config.temperature,
+        samples=config.eval_samples,
+        seed=config.seed,
+    )
     model.train()
-    return {"eval_greedy": greedy, "eval_sampled": sampled}
+    return {f"eval_{key}": value for key, value in result.items()}
