@@ -32,8 +32,10 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
+from minimoe.env import best_device
 from minimoe.smoke import is_smoke, pick
 
+DEVICE = best_device()  # "cuda" on a GPU runtime such as Colab's, else "cpu" (or "mps")
 torch.manual_seed(0)
 lesson_start = time.perf_counter()
 
@@ -127,7 +129,7 @@ from minimoe.train.evaluate import max_completion_tokens
 recipe = pick(SFT_SORTING, SFT_SORTING.smoke())
 train, held_out = recipe.data()
 budget = max_completion_tokens(train)
-model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model
+model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model  # on the CPU: we plot its tokens
 rollout = collect_rollout(
     model,
     train[: pick(16, 4)],
@@ -289,11 +291,13 @@ from minimoe.recipes import accuracies, summarize_over_seeds
 from minimoe.rl.trainer import train_rl
 
 losses, seeds = ("cispo", "dapo", "grpo"), pick((0, 1), (0,))
-start = accuracies(load_checkpoint(SHIPPED / "sorting-sft.safetensors").model, held_out, "rl")
+start = accuracies(
+    load_checkpoint(SHIPPED / "sorting-sft.safetensors").model.to(DEVICE), held_out, "rl"
+)
 runs = []
 for seed in seeds:
     for loss in losses:
-        model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model
+        model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model.to(DEVICE)
         config = RLConfig(
             loss=loss,
             steps=pick(6, 1),
@@ -396,6 +400,7 @@ from minimoe.experiments.precision import (
     sampler_and_trainer_logprobs,
 )
 
+# On the CPU whatever DEVICE is: every learner then measures the same rounding.
 trainer = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model
 prompts = [p.prompt for p in train[: pick(16, 2)] for _ in range(4)]
 samplers = {
