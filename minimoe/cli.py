@@ -4,6 +4,7 @@ options).
 minimoe doctor                 versions, device, threads, and whether the notebooks are built
 minimoe course build|check     generate the notebooks and course pages, or check they are current
 minimoe course times [NN ...]  run notebooks as CI does; record their times for the syllabus
+minimoe course site            build the course website (Jupyter Book 1.x) into build/site
 minimoe bench attention        measured attention benchmark (table, JSON and plot)
 minimoe bench generation       measured long generations: prefill, decode, rollouts, caches
 minimoe flops                  M1 vs R1 vs Qwen3 generation FLOPs, and the report's claims
@@ -62,6 +63,19 @@ def course_cmd(args: argparse.Namespace) -> int:
         return 2
     if args.action == "times":
         return course_times(root, args.lessons, args.workers)
+    if args.action == "site":
+        from minimoe import site
+
+        try:
+            html = site.build(root, args.out or root / "build" / "site")
+        except site.SiteBuildError as err:
+            print(err, file=sys.stderr)
+            return 1
+        print(f"built the course website in {html}")
+        print(
+            f"view it: python -m http.server --directory {html} 8000, then open http://localhost:8000"
+        )
+        return 0
     stale = course.build(root, check=args.action == "check")
     names = [path.relative_to(root).as_posix() for path in stale]
     problems = kit.problems(root, [lesson.source for lesson in course.lessons(root)])
@@ -316,9 +330,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "action",
-        choices=["build", "check", "times"],
+        choices=["build", "check", "times", "site"],
         help="build: write; check: fail if anything is out of date or inconsistent; "
-        "times: run notebooks as CI does and record their wall times in course/times.json",
+        "times: run notebooks as CI does and record their wall times in course/times.json; "
+        "site: build the course website",
     )
     p.add_argument(
         "lessons", nargs="*", metavar="NN", help="times only: the lessons to time (default: all)"
@@ -330,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="times only: notebooks run at once (default 2, as in CI)",
     )
     p.add_argument("--root", type=Path, default=None, help="course repository root")
+    p.add_argument(
+        "--out", type=Path, default=None, help="site: output folder (default ROOT/build/site)"
+    )
     p.set_defaults(func=course_cmd)
 
     p = sub.add_parser("bench", help="measured benchmarks")

@@ -132,9 +132,15 @@ def strip_solutions(code: str, where: str) -> tuple[str, str]:
     return "\n".join(solution), "\n".join(student)
 
 
-def _badges(notebook_path: str) -> str:
+def launch_urls(notebook_path: str) -> tuple[str, str]:
+    """(Colab, Binder) addresses that open ``notebook_path`` (relative to the repository root)."""
     colab = f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{BRANCH}/{notebook_path}"
     binder = f"https://mybinder.org/v2/gh/{GITHUB_REPO}/{BRANCH}?urlpath=lab/tree/{notebook_path}"
+    return colab, binder
+
+
+def _badges(notebook_path: str) -> str:
+    colab, binder = launch_urls(notebook_path)
     return (
         f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
         f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder})"

@@ -1,4 +1,4 @@
-"""What this environment is: versions, device and threads (used by `minimoe doctor` and lesson 00)."""
+"""What this environment is: versions, the device lessons use, threads (`minimoe doctor`, lesson 00)."""
 
 from __future__ import annotations
 
@@ -30,15 +30,33 @@ def package_version(package: str) -> str:
 
 
 def best_device() -> str:
-    """ "cuda", "mps" or "cpu": the fastest device torch can use here."""
+    """The one place that picks where lessons put their models: "cuda", "mps" or "cpu".
+
+    CUDA when torch sees a GPU (a Colab GPU runtime, say); otherwise Apple's MPS when it is
+    available *and* a small operation on it succeeds (some torch builds report MPS but cannot
+    use it); otherwise the CPU. Training and evaluation functions never call this: they follow
+    the device of the model they are given (:func:`model_device`), so the choice stays here.
+    """
     import torch
 
     if torch.cuda.is_available():
         return "cuda"
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
+        try:
+            torch.ones(2, device="mps").sum().item()
+        except RuntimeError:
+            return "cpu"
         return "mps"
     return "cpu"
+
+
+def model_device(model):
+    """The ``torch.device`` of ``model``'s parameters: where its inputs must be put."""
+    try:
+        return next(model.parameters()).device
+    except StopIteration:
+        raise ValueError(f"{type(model).__name__} has no parameters, so no device") from None
 
 
 def environment_info() -> dict[str, str]:

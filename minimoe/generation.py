@@ -29,7 +29,9 @@ def sample_next(
         logits: (batch, vocab).
         temperature: τ >= 0.
         top_p: in (0, 1].
-        generator: a seeded ``torch.Generator`` for reproducible draws.
+        generator: a seeded ``torch.Generator`` for reproducible draws. When it lives on another
+            device than ``logits`` (a CPU generator, a model on a GPU), the draw is made on the
+            generator's device, so a seed gives the same tokens wherever the model runs.
 
     Returns:
         (batch,) long token ids.
@@ -49,6 +51,9 @@ def sample_next(
         mass_before = sorted_probs.cumsum(dim=-1) - sorted_probs
         sorted_probs = sorted_probs.masked_fill(mass_before >= top_p, 0.0)
         probs = torch.zeros_like(probs).scatter(-1, order, sorted_probs)
+    if generator is not None and generator.device != probs.device:
+        draws = torch.multinomial(probs.to(generator.device), num_samples=1, generator=generator)
+        return draws.squeeze(-1).to(probs.device)
     return torch.multinomial(probs, num_samples=1, generator=generator).squeeze(-1)
 
 

@@ -32,10 +32,12 @@ import matplotlib.pyplot as plt
 import torch
 
 from minimoe.config import MiniMoEConfig
+from minimoe.env import best_device
 from minimoe.exercises import check
 from minimoe.flops import hybrid_cache_bytes
 from minimoe.smoke import is_smoke, pick
 
+DEVICE = best_device()  # "cuda" on a GPU runtime such as Colab's, else "cpu" (or "mps")
 torch.manual_seed(0)
 notebook_start = time.perf_counter()
 
@@ -204,7 +206,7 @@ plt.show()
 from minimoe.model import MiniMoE
 
 tiny = MiniMoEConfig.preset("tiny")
-model = MiniMoE(tiny).eval()
+model = MiniMoE(tiny).to(DEVICE).eval()
 for i in (0, 7):
     attention = model.layers[i].self_attn
     shapes = {name: tuple(p.shape) for name, p in attention.named_parameters()}
@@ -229,7 +231,7 @@ for i in (0, 7):
 # %%
 from minimoe.generation import generate
 
-prompt = torch.randint(0, tiny.vocab_size, (2, 12))
+prompt = torch.randint(0, tiny.vocab_size, (2, 12)).to(DEVICE)
 out = generate(model, prompt, max_new_tokens=20, temperature=0.0)
 print("generated ids:", out.tokens[0, :12].tolist(), "…")
 
@@ -394,6 +396,7 @@ run = RecallRun(
     batch_size=pick(32, 4),
     pair_counts=pick((8, 16, 32, 64), (8, 64)),
     eval_sequences=pick(256, 8),
+    device=DEVICE,
 )
 for pattern in patterns:
     total, _ = count_parameters(base.replace(layer_pattern=pattern))

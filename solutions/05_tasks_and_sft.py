@@ -31,8 +31,10 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
+from minimoe.env import best_device
 from minimoe.smoke import is_smoke, pick
 
+DEVICE = best_device()  # "cuda" on a GPU runtime such as Colab's, else "cpu" (or "mps")
 torch.manual_seed(0)
 lesson_start = time.perf_counter()
 
@@ -195,7 +197,7 @@ from minimoe.train.evaluate import complete_prompts, max_completion_tokens
 
 recipe = pick(SFT_SORTING, SFT_SORTING.smoke())
 torch.manual_seed(recipe.seed)
-model = MiniMoE(recipe.model_config())
+model = MiniMoE(recipe.model_config()).to(DEVICE)
 budget = max_completion_tokens(held_out)  # the longest target, plus a few tokens
 first = complete_prompts(
     model,

@@ -33,8 +33,10 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
+from minimoe.env import best_device
 from minimoe.smoke import is_smoke, pick
 
+DEVICE = best_device()  # "cuda" on a GPU runtime such as Colab's, else "cpu" (or "mps")
 torch.manual_seed(0)
 lesson_start = time.perf_counter()
 
@@ -324,7 +326,7 @@ from minimoe.rl.trainer import RLConfig, train_rl
 
 recipe = pick(SFT_SORTING, SFT_SORTING.smoke())
 train, held_out = recipe.data()
-model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model
+model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model.to(DEVICE)
 before = accuracies(model, held_out, "before")
 config = RLConfig(
     loss="grpo",

@@ -35,9 +35,11 @@ import time
 import matplotlib.pyplot as plt
 import torch
 
+from minimoe.env import best_device
 from minimoe.exercises import check
 from minimoe.smoke import is_smoke, pick
 
+DEVICE = best_device()  # "cuda" on a GPU runtime such as Colab's, else "cpu" (or "mps")
 torch.manual_seed(0)
 lesson_start = time.perf_counter()
 
@@ -213,7 +215,7 @@ from minimoe.train.evaluate import max_completion_tokens
 recipe = pick(SFT_SORTING, SFT_SORTING.smoke())
 train, held_out = recipe.data()
 budget = max_completion_tokens(train)
-model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model
+model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model  # on the CPU: we plot its tokens
 rollout = collect_rollout(
     model,
     train[: pick(16, 4)],
@@ -492,7 +494,9 @@ from minimoe.recipes import accuracies
 from minimoe.rl.trainer import train_rl
 
 losses, seed = ("cispo", "dapo", "grpo"), 0
-start = accuracies(load_checkpoint(SHIPPED / "sorting-sft.safetensors").model, held_out, "sft")
+start = accuracies(
+    load_checkpoint(SHIPPED / "sorting-sft.safetensors").model.to(DEVICE), held_out, "sft"
+)
 live = RLConfig(
     steps=pick(8, 1),
     prompts_per_step=pick(16, 2),
@@ -504,7 +508,7 @@ live = RLConfig(
 )
 runs = {}
 for loss in losses:
-    model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model
+    model = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model.to(DEVICE)
     history = train_rl(model, train, dataclasses.replace(live, loss=loss))
     runs[loss] = {"history": history, **accuracies(model, held_out, "rl", seed)}
 
@@ -657,6 +661,7 @@ from minimoe.experiments.precision import (
     truncated_is_weight,
 )
 
+# On the CPU whatever DEVICE is: every learner then measures the same rounding.
 trainer = load_checkpoint(SHIPPED / "sorting-sft.safetensors").model
 prompts = [p.prompt for p in train[: pick(16, 2)] for _ in range(4)]
 samplers = {

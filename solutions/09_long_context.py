@@ -40,6 +40,7 @@ import matplotlib.pyplot as plt
 import torch
 
 from minimoe.config import MiniMoEConfig
+from minimoe.env import best_device
 from minimoe.exercises import check
 from minimoe.flops import DEEPSEEK_R1, MINIMAX_M1, QWEN3_235B, cache_bytes
 from minimoe.smoke import is_smoke, pick
@@ -337,6 +338,7 @@ run = RecallRun(
     batch_size=pick(32, 4),
     pair_counts=pick((8, 16, 32), (8, 16)),
     eval_sequences=pick(256, 8),
+    device=best_device(),  # a GPU where there is one (Colab), else the CPU
 )
 tested = pick((8, 16, 24, 32, 40, 48, 56, 64), (8, 16, 32))
 train_start = time.perf_counter()

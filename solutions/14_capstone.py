@@ -46,10 +46,12 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
 
+from minimoe.env import best_device
 from minimoe.exercises import check
 from minimoe.recipes import SFT_SORTING, SHIPPED
 from minimoe.smoke import pick
 
+DEVICE = best_device()  # "cuda" on a GPU runtime such as Colab's, else "cpu" (or "mps")
 torch.manual_seed(0)
 lesson_start = time.perf_counter()
 recipe = pick(SFT_SORTING, SFT_SORTING.smoke())
@@ -218,7 +220,7 @@ from minimoe.model import MiniMoE, count_parameters
 
 predicted = predict_parameters(config)
 torch.manual_seed(0)
-model = MiniMoE(config)
+model = MiniMoE(config).to(DEVICE)
 built = count_parameters(model)
 print(
     f"predicted {predicted[0]:,} total, {predicted[1]:,} active; built {built[0]:,}, {built[1]:,}"
@@ -528,7 +530,7 @@ typed = dataclasses.replace(card, total_parameters=555_520, active_parameters=35
 flattering = dataclasses.replace(
     card, evaluations=tuple(e for e in card.evaluations if e.name != "rl_sampled")
 )
-more_model = MiniMoE(config)
+more_model = MiniMoE(config).to(DEVICE)
 more_model.load_state_dict(model.state_dict())
 more_run = dataclasses.replace(run, stages=list(run.stages), evaluations=list(run.evaluations))
 more_run.sft(more_model, train, dataclasses.replace(plan.sft, steps=1), progress=False)

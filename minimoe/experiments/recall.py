@@ -35,6 +35,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from minimoe.config import MiniMoEConfig
+from minimoe.env import model_device
 from minimoe.model import MiniMoE, count_parameters
 from minimoe.train.optim import make_optimizer, optimizer_step, set_lr, warmup_cosine_lr
 
@@ -194,6 +195,7 @@ class RecallRun:
         decay_fraction: share of the steps spent decaying the learning rate.
         seed: seeds the initial weights and the training batches.
         eval_sequences: sequences per evaluated N.
+        device: where the models train ("cpu", "cuda", ...; lessons pass ``best_device()``).
     """
 
     steps: int = 700
@@ -204,6 +206,7 @@ class RecallRun:
     decay_fraction: float = 0.3
     seed: int = 0
     eval_sequences: int = 256
+    device: str = "cpu"
 
     def lr_at(self, step: int) -> float:
         """Learning rate of step ``step`` (0-based); the floor is reached at the last step."""
@@ -278,7 +281,7 @@ def train_recall(
     if config.max_seq_len < longest:
         raise ValueError(f"config.max_seq_len={config.max_seq_len} < longest sequence {longest}")
     torch.manual_seed(run.seed)
-    model = MiniMoE(config)
+    model = MiniMoE(config).to(run.device)  # built on the CPU first: the same weights anywhere
     optimizer = make_optimizer(model, run.lr, betas=(0.9, 0.95), weight_decay=0.01)
     data = torch.Generator().manual_seed(run.seed)
     losses = []
@@ -287,8 +290,8 @@ def train_recall(
         set_lr(optimizer, run.lr_at(step))
         num_pairs = run.pair_counts[step % len(run.pair_counts)]
         batch = make_recall_batch(task, num_pairs, run.batch_size, data)
-        out = model(batch.input_ids)
-        loss = recall_loss(out.logits, batch.labels)
+        out = model(batch.input_ids.to(run.device))
+        loss = recall_loss(out.logits, batch.labels.to(run.device))
         optimizer_step(model, optimizer, loss + out.aux_loss, grad_clip=1.0)
         losses.append(loss.item())
     model.eval()
@@ -306,7 +309,8 @@ def evaluate_recall(
 ) -> float:
     """Recall accuracy of ``model`` on ``num_sequences`` fresh sequences with N = num_pairs."""
     batch = make_recall_batch(task, num_pairs, num_sequences, torch.Generator().manual_seed(seed))
-    return recall_accuracy(model(batch.input_ids).logits, batch.labels)
+    device = model_device(model)
+    return recall_accuracy(model(batch.input_ids.to(device)).logits, batch.labels.to(device))
 
 
 def run_recall_experiment(

@@ -78,7 +78,9 @@ def collect_rollout(
     # A completion runs up to and including its first <eos>; generate pads the rest.
     response_mask = torch.cat([torch.zeros_like(done.prompt_mask), done.completion_mask], dim=1)
     completions = done.texts()
-    rewards = torch.tensor([p.verify(c) for p, c in zip(expanded, completions)])
+    rewards = torch.tensor(
+        [p.verify(c) for p, c in zip(expanded, completions)], device=done.ids.device
+    )
     return Rollout(
         done.ids,
         done.attention_mask,

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from minimoe.benchmarks import standard_error
+from minimoe.env import model_device
 from minimoe.generation import GenerationOutput, generate
 from minimoe.tasks import TOKENIZER, Problem
 
@@ -60,7 +61,7 @@ class Completions:
     def completion_mask(self) -> torch.Tensor:
         """``(batch, new)`` 1 on each completion's tokens, its ``<eos>`` included."""
         tokens, lengths = self.output.tokens, self.output.lengths
-        return (torch.arange(tokens.shape[1]) < lengths.unsqueeze(1)).long()
+        return (torch.arange(tokens.shape[1], device=tokens.device) < lengths.unsqueeze(1)).long()
 
     @property
     def ids(self) -> torch.Tensor:
@@ -92,8 +93,10 @@ def complete_prompts(
     """Encode ``prompts`` as one left-padded batch and let ``model`` complete each, stopping at
     ``<eos>`` (the tokenizer's) or after ``max_new_tokens``. ``temperature=0`` is greedy;
     ``.texts()`` of the result gives each completion as text, its ``<eos>`` included (the
-    verifier reads the answer up to it)."""
+    verifier reads the answer up to it). The batch is put on the model's device."""
     ids, mask = TOKENIZER.batch_encode(list(prompts), left_pad=True)
+    device = model_device(model)
+    ids, mask = ids.to(device), mask.to(device)
     out = generate(
         model,
         ids,

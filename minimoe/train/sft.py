@@ -18,6 +18,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from minimoe.checkpoint import load_checkpoint, save_checkpoint
+from minimoe.env import model_device
 from minimoe.tasks import TOKENIZER, Problem
 from minimoe.train.evaluate import evaluate
 from minimoe.train.optim import make_optimizer, optimizer_step, set_lr, warmup_cosine_lr
@@ -126,6 +127,7 @@ def train_sft(
     if not train_problems:
         raise ValueError("train_sft needs at least one training problem")
     model.train()
+    device = model_device(model)
     optimizer = make_optimizer(model, config.lr, config.betas, config.weight_decay)
     start = 0
     if resume:
@@ -145,6 +147,7 @@ def train_sft(
         ids, loss_mask = encode_sft_batch(
             sft_batch(train_problems, config.batch_size, config.seed, step)
         )
+        ids, loss_mask = ids.to(device), loss_mask.to(device)
         lr = config.lr_at(step)
         set_lr(optimizer, lr)
         loss, ce = sft_loss(model, ids, loss_mask)
