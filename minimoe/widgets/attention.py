@@ -128,7 +128,7 @@ def plot_decay_view(view: DecayView, axes=None):
     cmap = plt.get_cmap("viridis").with_extremes(bad="lightgrey")
     shown = np.ma.masked_array(view.mask.numpy(), mask=future)
     image = ax_mask.imshow(shown, cmap=cmap, vmin=0.0, vmax=1.0)
-    plt.colorbar(image, ax=ax_mask, label="M[t, s] = λ^(t−s)")
+    ax_mask.figure.colorbar(image, ax=ax_mask, label="M[t, s] = λ^(t−s)")
     # Diagonal tiles are the intra-block (masked, left) products; everything below them reaches
     # a query only through the carried state (the inter-block, right product).
     for start in range(0, window, view.block_size):
@@ -170,7 +170,8 @@ def decay_explorer():
     :class:`DecayView` of the current setting.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from minimoe.widgets import new_figure, show_in
 
     layer = widgets.SelectionSlider(options=lightning_layers(), value=0, description="layer")
     head = widgets.IntSlider(value=1, min=1, max=M1.num_heads, description="head")
@@ -183,10 +184,9 @@ def decay_explorer():
 
     def redraw(_change=None) -> None:
         box.view = decay_view(layer.value, head.value, block.value, context.value)
-        with output:
-            output.clear_output(wait=True)
-            plot_decay_view(box.view)
-            plt.show()
+        figure, axes = new_figure(1, 2, figsize=(12, 4.5))
+        plot_decay_view(box.view, axes)
+        show_in(output, [figure])
 
     for control in (layer, head, block, context):
         control.observe(redraw, names="value")

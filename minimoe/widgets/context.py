@@ -171,7 +171,8 @@ def context_explorer():
     :class:`ContextView` of the current setting.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from minimoe.widgets import new_figure, show_in
 
     context = widgets.SelectionSlider(
         options=[(f"{t:,}", t) for t in CONTEXTS], value=131_072, description="context t"
@@ -182,12 +183,9 @@ def context_explorer():
 
     def redraw(_change=None) -> None:
         box.view = context_view(context.value, sequences.value)
-        with output:
-            output.clear_output(wait=True)
-            print(box.view.table())
-            plot_context_view(box.view)
-            plt.tight_layout()
-            plt.show()
+        figure, axes = new_figure(1, 3, figsize=(15, 4.5))
+        plot_context_view(box.view, axes)
+        show_in(output, [box.view.table(), figure])
 
     for control in (context, sequences):
         control.observe(redraw, names="value")

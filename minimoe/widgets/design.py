@@ -32,6 +32,8 @@ def design_explorer(plan: Plan, times: StageTimes, **start: int | str):
     otherwise); each change reprints :func:`design_view`. Returns the ipywidgets container."""
     import ipywidgets as widgets
 
+    from minimoe.widgets import show_in
+
     base = design_config(**start)
     controls = {
         "layer_pattern": widgets.Dropdown(
@@ -64,9 +66,7 @@ def design_explorer(plan: Plan, times: StageTimes, **start: int | str):
 
     def redraw(_change=None) -> None:
         choices = {**start, **{name: control.value for name, control in controls.items()}}
-        with output:
-            output.clear_output(wait=True)
-            print("\n".join(design_view(choices, plan, times)))
+        show_in(output, ["\n".join(design_view(choices, plan, times))])
 
     for control in controls.values():
         control.observe(redraw, names="value")

@@ -176,6 +176,8 @@ def license_explorer(table: LicenseTable | None = None):
     """
     import ipywidgets as widgets
 
+    from minimoe.widgets import show_in
+
     table = table or load_licenses()
     subject = widgets.Dropdown(options=table.subjects(), value="MiniMax-M1", description="model")
     use = widgets.Dropdown(
@@ -206,12 +208,10 @@ def license_explorer(table: LicenseTable | None = None):
             on=on.value.strip(),
             table=table,
         )
-        with output:
-            output.clear_output(wait=True)
-            print(box.view.message)
-            print("\n".join(box.view.lines))
-            if show_terms.value:
-                print("\n".join(box.view.terms))
+        parts = [box.view.message, "\n".join(box.view.lines)]
+        if show_terms.value:
+            parts.append("\n".join(box.view.terms))
+        show_in(output, parts)
 
     for control in (subject, use, users, name, on, show_terms):
         control.observe(redraw, names="value")

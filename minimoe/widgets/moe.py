@@ -20,7 +20,8 @@ def moe_load_explorer(steps: int = 150):
     :class:`~minimoe.experiments.moe_load.ExpertLoad` of the current setting.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from minimoe.widgets import new_figure, show_in
 
     top_k = widgets.IntSlider(value=2, min=1, max=4, description="top-k")
     weight = widgets.SelectionSlider(options=list(AUX_WEIGHTS), value=0.0, description="aux weight")
@@ -29,10 +30,9 @@ def moe_load_explorer(steps: int = 150):
 
     def redraw(_change=None) -> None:
         box.load = train_moe_layer(top_k.value, weight.value, steps=steps)  # the latest result
-        with output:
-            output.clear_output(wait=True)
-            plot_expert_load(box.load)
-            plt.show()
+        figure, ax = new_figure(figsize=(6, 3))
+        plot_expert_load(box.load, ax)
+        show_in(output, [figure])
 
     top_k.observe(redraw, names="value")
     weight.observe(redraw, names="value")

@@ -9,14 +9,18 @@ from __future__ import annotations
 from minimoe.experiments.scaling_out import RouterComparison, compare_routers
 
 
-def plot_router_loads(result: RouterComparison) -> None:
-    """Left: the group's load per expert against C. Right: each rank's load against C_r."""
+def plot_router_loads(result: RouterComparison, axes=None):
+    """Left: the group's load per expert against C. Right: each rank's load against C_r.
+
+    Draws on ``axes`` (two of them) or on a new figure; returns the two axes."""
     import matplotlib.pyplot as plt
     import numpy as np
 
     loads = np.array(result.loads)  # (R, E)
     ranks, experts = loads.shape
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4))
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained")
+    left, right = axes
     bottom = np.zeros(experts)
     for rank in range(ranks):
         left.bar(range(experts), loads[rank], bottom=bottom, label=f"rank {rank}")
@@ -38,7 +42,7 @@ def plot_router_loads(result: RouterComparison) -> None:
         title=f"per-rank router: {result.dropped_per_rank} of {result.assignments} dropped",
     )
     right.legend(fontsize=8)
-    fig.tight_layout()
+    return axes
 
 
 def router_explorer(tokens_per_rank: int = 64):
@@ -48,7 +52,8 @@ def router_explorer(tokens_per_rank: int = 64):
     :class:`~minimoe.experiments.scaling_out.RouterComparison`.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from minimoe.widgets import new_figure, show_in
 
     world = widgets.SelectionSlider(options=[1, 2, 4, 8], value=4, description="ranks")
     factor = widgets.FloatSlider(
@@ -60,10 +65,9 @@ def router_explorer(tokens_per_rank: int = 64):
 
     def redraw(_change=None) -> None:
         box.result = compare_routers(world.value, factor.value, skew.value, tokens_per_rank)
-        with output:
-            output.clear_output(wait=True)
-            plot_router_loads(box.result)
-            plt.show()
+        figure, axes = new_figure(1, 2, figsize=(11, 3.4))
+        plot_router_loads(box.result, axes)
+        show_in(output, [figure])
 
     for control in (world, factor, skew):
         control.observe(redraw, names="value")

@@ -124,7 +124,8 @@ def timeline_explorer(events: Sequence[Event] | None = None):
     :class:`TimelineView` of the current selection.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+
+    from minimoe.widgets import new_figure, show_in
 
     events = list(events) if events is not None else load_timeline()
     actors = actor_names(events)
@@ -144,13 +145,12 @@ def timeline_explorer(events: Sequence[Event] | None = None):
         start, end = dates.value
         end = end - dt.timedelta(days=1)  # the slider's right end is the next quarter's first day
         box.view = timeline_view(events, kinds.value, who.value, start, max(start, end))
-        with output:
-            output.clear_output(wait=True)
-            print(box.view.message)
-            if box.view.events:
-                plot_timeline(box.view)
-                plt.show()
-            print("\n".join(box.view.rows))
+        parts: list[object] = [box.view.message]
+        if box.view.events:
+            figure, ax = new_figure(figsize=(10, 3.5))
+            plot_timeline(box.view, ax)
+            parts.append(figure)
+        show_in(output, [*parts, "\n".join(box.view.rows)])
 
     for control in (kinds, who, dates):
         control.observe(redraw, names="value")
