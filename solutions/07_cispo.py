@@ -882,10 +882,10 @@ print(f"lesson 07 ran in {time.perf_counter() - lesson_start:.0f} s")
 #    arXiv 2506.13585 (2025). §3.1: CISPO (Eq. 4-7), the fork-token observation and the role
 #    of low-probability tokens for entropy, 16 off-policy updates per batch, no lower bound on
 #    the IS weight, DAPO's dynamic sampling and length penalty, Fig. 2 (CISPO vs DAPO vs GRPO on
-#    Qwen2.5-32B). §3.2: the training/inference probability mismatch, the FP32 LM head, Fig. 3;
-#    the AdamW settings (β2 = 0.95, ε = 1e-15) and the gradient magnitudes; the repetition
-#    stop. §5: the 40K → 80K windows, lower ε^IS_high for stability. Table 1 (40K and 80K
-#    budgets), the FLOPs and RL-cost claims. https://arxiv.org/abs/2506.13585
+#    Qwen2.5-32B). §3.2: the training/inference probability mismatch, the FP32 LM head, Fig. 3.
+#    §3.2 and §5: the AdamW settings (β2 = 0.95, ε = 1e-15) and the gradient magnitudes, the
+#    repetition stop, the 40K → 80K windows, lower ε^IS_high for stability. Table 1 (40K and
+#    80K budgets), the FLOPs and RL-cost claims. https://arxiv.org/abs/2506.13585
 # 2. Hugging Face TRL, `trl/trainer/grpo_config.py` (`epsilon_high`: the ε_max of ScaleRL,
 #    recommended 5.0, when `loss_type="cispo"`) and `trl/trainer/grpo_trainer.py` (CISPO and
 #    DAPO divide by the response tokens of the whole batch): https://github.com/huggingface/trl
