@@ -240,19 +240,24 @@ def recipe_cmd(args: argparse.Namespace) -> int:
 
 
 def compare_cmd(args: argparse.Namespace) -> int:
-    import json
-
-    from minimoe.recipes import compare_losses, get_recipe, summarize_over_seeds
+    from minimoe.recipes import (
+        COMPARISON_KEYS,
+        compare_losses,
+        comparison_record,
+        get_recipe,
+        write_comparison,
+    )
     from minimoe.train.evaluate import EVAL_SAMPLES
 
     _smoke(args)
+    recipe = get_recipe(args.recipe)
+    changes = {} if args.eval_every is None else {"eval_every": args.eval_every}
     rows = compare_losses(
-        get_recipe(args.recipe), tuple(args.losses), tuple(args.seeds), progress=not args.quiet
+        recipe, tuple(args.losses), tuple(args.seeds), rl_changes=changes, progress=not args.quiet
     )
-    summary = summarize_over_seeds(
-        rows, ("sft_greedy", "sft_sampled", "rl_greedy", "rl_sampled", "rl_seconds")
-    )
-    print(f"\n{'loss':<8}" + "".join(f"{k:>22}" for k in next(iter(summary.values()))))
+    record = comparison_record(recipe, rows, changes)
+    summary = record["summary"]
+    print(f"\n{'loss':<8}" + "".join(f"{k:>22}" for k in COMPARISON_KEYS))
     for loss, stats in summary.items():
         print(f"{loss:<8}" + "".join(f"{m:>14.3f} ± {s:<5.3f}" for m, s in stats.values()))
     print(f"(mean ± standard deviation over seeds {', '.join(map(str, args.seeds))})")
@@ -262,8 +267,8 @@ def compare_cmd(args: argparse.Namespace) -> int:
         f"of one run's is at most {max(errors):.3f}"
     )
     if args.json:
-        args.json.write_text(json.dumps({"summary": summary, "runs": rows}, indent=1))
-        print(f"wrote {args.json}")
+        for path in write_comparison(record, args.json):
+            print(f"wrote {path}")
     return 0
 
 
@@ -423,7 +428,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--losses", type=_loss_list, default=["cispo", "dapo", "grpo"], help="comma-separated"
     )
     p.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="comma-separated seeds")
-    p.add_argument("--json", type=Path, default=None, help="also write every run's history as JSON")
+    p.add_argument(
+        "--eval-every",
+        type=_positive_int,
+        default=None,
+        help="held-out accuracy every N RL steps (default: the recipe's, at the end only)",
+    )
+    p.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="also write every run's history as JSON, and a plot beside it (.png)",
+    )
     p.add_argument("--smoke", action="store_true", help="toy sizes: finishes in seconds")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=compare_cmd)

@@ -193,7 +193,11 @@ def compare_losses(
 
     Every loss sees the same SFT model, prompts and RL budget for a given seed, so differences
     come from the loss alone. ``rl_changes`` overrides fields of the recipe's RLConfig (e.g. fewer
-    steps for a notebook). Returns one row per (seed, loss) with the accuracies and the history.
+    steps for a notebook, or ``eval_every`` for held-out accuracy during the run). Returns one row
+    per (seed, loss): ``sft_*`` and ``rl_*`` accuracies (:func:`accuracies`; the final ``rl_*``
+    come from the run's last evaluation, which is the same measurement), the seconds of each
+    stage, and the history of :func:`~minimoe.rl.trainer.train_rl` (``eval_*`` on the steps it
+    evaluated).
     """
     if recipe.rl is None:
         raise ValueError(f"recipe {recipe.name!r} has no RL stage to compare")
@@ -211,20 +215,137 @@ def compare_losses(
         for loss in losses:
             model.load_state_dict(warm)
             rl = dataclasses.replace(seeded.rl, loss=loss, loss_config=None, **(rl_changes or {}))
+            if rl.temperature != 1.0:
+                raise ValueError("compare_losses measures accuracies at T = 1: keep temperature=1")
             start = time.perf_counter()
-            history = train_rl(model, train, rl, progress=progress)
+            history = train_rl(model, train, rl, eval_problems=held_out, progress=progress)
+            final = {f"rl_{k[5:]}": v for k, v in history[-1].items() if k.startswith("eval_")}
             rows.append(
                 {
                     "seed": seed,
                     "loss": loss,
                     **before,
-                    **accuracies(model, held_out, "rl", seed),
+                    **final,
                     "sft_seconds": sft_seconds,
                     "rl_seconds": time.perf_counter() - start,
                     "history": history,
                 }
             )
     return rows
+
+
+COMPARISON_KEYS = ("sft_greedy", "sft_sampled", "rl_greedy", "rl_sampled", "rl_seconds")
+"""What ``minimoe compare`` summarises over seeds, per loss."""
+
+SHIPPED_COMPARISON = Path(__file__).resolve().parent / "data" / "sorting_rl_comparison.json"
+"""The three-seed CISPO/DAPO/GRPO comparison shipped with minimoe (its plot: the same name,
+.png). Made by ``COMPARISON_COMMAND``."""
+
+COMPARISON_COMMAND = (
+    "minimoe compare --recipe sorting-cispo --eval-every 10 "
+    "--json minimoe/data/sorting_rl_comparison.json"
+)
+
+
+def _rounded(value, digits: int = 4):
+    """``value`` with every float rounded to ``digits`` decimals (lists and dicts walked)."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: _rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v, digits) for v in value]
+    return value
+
+
+def comparison_record(recipe: Recipe, rows: list[dict], rl_changes: dict | None = None) -> dict:
+    """What ``minimoe compare --json`` writes: the recipe, its RL settings with the changes,
+    the losses and seeds, the per-loss summary over seeds (:func:`summarize_over_seeds` of
+    ``COMPARISON_KEYS``: mean and standard deviation) and every row of :func:`compare_losses`
+    with its history; floats rounded to 4 decimals."""
+    recipe = pick(recipe, recipe.smoke())
+    rl = dataclasses.replace(recipe.rl, **(rl_changes or {})) if recipe.rl else None
+    settings = dataclasses.asdict(rl) if rl else {}
+    settings.pop("loss", None)
+    settings.pop("seed", None)
+    record = {
+        "recipe": recipe.name,
+        "rl": settings,
+        "losses": list(dict.fromkeys(r["loss"] for r in rows)),
+        "seeds": list(dict.fromkeys(r["seed"] for r in rows)),
+        "eval_samples": EVAL_SAMPLES,
+        "summary": summarize_over_seeds(rows, COMPARISON_KEYS),
+        "runs": rows,
+    }
+    return _rounded(record)
+
+
+def plot_comparison(record: dict, axes=None):
+    """Held-out accuracy (T = 1 and greedy) against RL steps, and the rollouts' mean reward,
+    for each loss of a :func:`comparison_record`: lines are means over the seeds, bands span
+    them. Step 0 is the SFT start. Draws into three ``axes`` if given; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+    fig = axes[0].figure
+    for loss in record["losses"]:
+        runs = [r for r in record["runs"] if r["loss"] == loss]
+        for ax, key in zip(axes, ("sampled", "greedy")):
+            points = [
+                [(0, r[f"sft_{key}"])]
+                + [(h["step"], h[f"eval_{key}"]) for h in r["history"] if f"eval_{key}" in h]
+                for r in runs
+            ]
+            steps = [s for s, _ in points[0]]
+            values = torch.tensor([[v for _, v in run] for run in points])
+            ax.plot(steps, values.mean(0), marker="o", label=loss)
+            ax.fill_between(steps, values.min(0).values, values.max(0).values, alpha=0.2)
+        rewards = torch.tensor([[h["reward"] for h in r["history"]] for r in runs])
+        steps = [h["step"] for h in runs[0]["history"]]
+        axes[2].plot(steps, rewards.mean(0), label=loss)
+        axes[2].fill_between(steps, rewards.min(0).values, rewards.max(0).values, alpha=0.2)
+    seeds = len(record["seeds"])
+    titles = (
+        f"Held-out accuracy at T = 1 ({record['eval_samples']} answers each)",
+        "Held-out accuracy, greedy",
+        "Mean reward of the rollouts",
+    )
+    for ax, title, unit in zip(axes, titles, ("accuracy", "accuracy", "reward (share correct)")):
+        ax.set_xlabel("RL step")
+        ax.set_ylabel(unit)
+        ax.set_title(title)
+    axes[0].legend(title=f"{seeds} seeds: mean, band = range")
+    fig.suptitle(f"CISPO vs DAPO vs GRPO from the same SFT start ({record['recipe']})")
+    fig.tight_layout()
+    return fig
+
+
+def write_comparison(record: dict, path: str | Path) -> tuple[Path, Path]:
+    """Write ``record`` as JSON to ``path`` and its :func:`plot_comparison` beside it (.png)."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"--json {path}: folder {path.parent} does not exist; create it")
+    path.write_text(json.dumps(record, separators=(",", ":")) + "\n")
+    fig = plot_comparison(record)
+    png = path.with_suffix(".png")
+    fig.savefig(png, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path, png
+
+
+def load_comparison(path: str | Path = SHIPPED_COMPARISON) -> dict:
+    """A comparison written by :func:`write_comparison` (by default the shipped one)."""
+    import json
+
+    return json.loads(Path(path).read_text())
 
 
 def summarize_over_seeds(

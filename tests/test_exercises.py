@@ -112,10 +112,7 @@ def _code_lines(text: str) -> set[str]:
 
 
 # Exercises of lessons 00-07 whose first hint still spells out their code (issue 14 rewrites them).
-FIRST_HINT_GIVES_CODE = {
-    "06.ppo_clip_objective",
-    "07.cispo_loss",
-}
+FIRST_HINT_GIVES_CODE: set[str] = set()
 
 
 # Code in prose: an assignment, a method call, or an index with a slice or several axes.

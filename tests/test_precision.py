@@ -16,6 +16,7 @@ from minimoe.experiments.precision import (
     probability_agreement,
     ratio_noise,
     sampler_and_trainer_logprobs,
+    truncated_is_weight,
 )
 from minimoe.tasks import TOKENIZER, make_dataset
 
@@ -115,3 +116,22 @@ def test_ratio_noise_is_zero_for_identical_logprobs_and_counts_outliers():
     assert noise["mean_abs_dev"] == pytest.approx(1 / 3)
     with pytest.raises(ValueError, match="no tokens"):
         ratio_noise(logp, logp, torch.zeros_like(mask))
+
+
+def test_truncated_is_weight_is_the_probability_ratio_capped():
+    sampler = torch.tensor([0.5, 0.1, 0.4, 0.9]).log()
+    trainer = torch.tensor([0.5, 0.3, 0.2, 0.9]).log()
+    weight = truncated_is_weight(trainer, sampler, cap=2.0)
+    torch.testing.assert_close(weight, torch.tensor([1.0, 2.0, 0.5, 1.0]))
+    assert truncated_is_weight(trainer, sampler, cap=5.0)[1].item() == pytest.approx(3.0)
+    assert not truncated_is_weight(trainer.requires_grad_(True), sampler).requires_grad
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"cap": 0.0}, "cap"), ({"sampler_logp": torch.zeros(3)}, "same shape")],
+)
+def test_truncated_is_weight_rejects_bad_input(kwargs, match):
+    args = {"trainer_logp": torch.zeros(4), "sampler_logp": torch.zeros(4), **kwargs}
+    with pytest.raises(ValueError, match=match):
+        truncated_is_weight(**args)

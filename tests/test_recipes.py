@@ -6,7 +6,17 @@ import pytest
 
 from minimoe.checkpoint import load_checkpoint, read_header
 from minimoe.cli import main
-from minimoe.recipes import RECIPES, SHIPPED, accuracies, get_recipe, run_recipe
+from minimoe.recipes import (
+    CISPO_SORTING,
+    COMPARISON_COMMAND,
+    RECIPES,
+    SHIPPED,
+    SHIPPED_COMPARISON,
+    accuracies,
+    get_recipe,
+    load_comparison,
+    run_recipe,
+)
 from minimoe.smoke import ENV_VAR
 
 
@@ -59,3 +69,45 @@ def test_demo_smoke_prints_a_table_and_saves_a_plot(smoke, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "SFT warm start" in out and "+ CISPO" in out and "tokens/s" in out
     assert (tmp_path / "demo.png").stat().st_size > 10_000
+
+
+def _shape(record: dict) -> dict:
+    """The structure of a comparison record: its keys at every level, without the values."""
+    runs = record["runs"]
+    return {
+        "record": sorted(record),
+        "rl": sorted(record["rl"]),
+        "summary": sorted({key for stats in record["summary"].values() for key in stats}),
+        "run": sorted({key for run in runs for key in run}),
+        "step": sorted({key for run in runs for step in run["history"] for key in step}),
+    }
+
+
+@pytest.mark.slow
+def test_shipped_comparison_has_the_shape_compare_writes(smoke, tmp_path, capsys):
+    out = tmp_path / "comparison.json"
+    argv = ["compare", "--smoke", "--quiet", "--losses", "cispo,grpo", "--seeds", "0"]
+    assert main([*argv, "--eval-every", "1", "--json", str(out)]) == 0
+    assert f"wrote {out.with_suffix('.png')}" in capsys.readouterr().out
+    written, shipped = load_comparison(out), load_comparison(SHIPPED_COMPARISON)
+    assert _shape(written) == _shape(shipped)
+    assert SHIPPED_COMPARISON.with_suffix(".png").is_file()
+
+
+def test_shipped_comparison_is_what_its_command_makes():
+    shipped = load_comparison()
+    assert COMPARISON_COMMAND.startswith("minimoe compare --recipe sorting-cispo ")
+    assert shipped["recipe"] == CISPO_SORTING.name
+    assert shipped["losses"] == ["cispo", "dapo", "grpo"] and shipped["seeds"] == [0, 1, 2]
+    settings = {k: v for k, v in shipped["rl"].items() if k != "eval_every"}
+    recipe = {k: v for k, v in vars(CISPO_SORTING.rl).items() if k in settings}
+    assert settings == {k: list(v) if isinstance(v, tuple) else v for k, v in recipe.items()}
+    assert shipped["rl"]["eval_every"] == 10
+    for run in shipped["runs"]:
+        assert len(run["history"]) == CISPO_SORTING.rl.steps
+        evaluated = [step["step"] for step in run["history"] if "eval_sampled" in step]
+        assert evaluated == [10, 20, 30]
+        assert run["rl_sampled"] == run["history"][-1]["eval_sampled"]
+    for loss, stats in shipped["summary"].items():
+        mine = [run["rl_sampled"] for run in shipped["runs"] if run["loss"] == loss]
+        assert stats["rl_sampled"][0] == pytest.approx(sum(mine) / len(mine), abs=1e-3)

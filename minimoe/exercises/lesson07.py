@@ -1,108 +1,249 @@
-"""Lesson 07 (CISPO): the clipped-importance-sampling policy loss."""
+"""Lesson 07 (CISPO): the trust-region mask of M1's Eq. 7, how each loss weighs the tokens of
+answers of unequal length, and the ceiling on the share of tokens PPO can clip from above."""
 
 from __future__ import annotations
 
 import torch
 
 from minimoe.exercises import close, exercise
-from minimoe.rl import LossConfig
-from minimoe.rl.losses import cispo
+from minimoe.rl import aggregation_weights, trust_region_mask
 
 
-def cispo_loss(
-    logp: torch.Tensor,
-    old_logp: torch.Tensor,
-    advantages: torch.Tensor,
-    mask: torch.Tensor,
-    is_eps_high: float = 4.0,
+def token_weights(
+    lengths: torch.Tensor, aggregation: str, max_response_len: int | None = None
 ) -> torch.Tensor:
-    """CISPO's loss (MiniMax-M1 Eq. 4-5), the library's ``cispo`` with no lower bound:
+    """The weight w_i that every token of answer i gets in the loss, L = Σ_i Σ_t w_i·ℓ_{i,t},
+    for a batch of B answers of ``lengths`` (B,) tokens:
 
-        L = −(1/N) Σ_i Σ_t sg(min(r_{i,t}, 1 + ε^IS_high)) · Â_i · log π_θ(o_{i,t}),   N = Σ mask
+        "token_mean"     w_i = 1/N,            N = Σ_j |o_j|       (DAPO, CISPO)
+        "sequence_mean"  w_i = 1/(B·|o_i|)                          (GRPO)
+        "constant"       w_i = 1/(B·L_max),    L_max = max_response_len (Dr. GRPO)
+
+    The library's ``aggregation_weights`` on the batch's mask, read off one token per answer.
+    """
+    lengths = torch.as_tensor(lengths)
+    mask = (torch.arange(int(lengths.max())) < lengths[:, None]).to(torch.float64)
+    weights = aggregation_weights(mask, aggregation, max_response_len)
+    return weights[:, 0]
+
+
+def up_clip_ceiling(
+    old_logp: torch.Tensor, advantages: torch.Tensor, mask: torch.Tensor, eps_high: float
+) -> float:
+    """The largest share of response tokens that PPO's clip can ever cut from above, however
+    many updates are made on the batch.
+
+    A token is clipped above when Â > 0 and r > 1 + ε_high. Since π_θ ≤ 1, r = π_θ/π_old can
+    never exceed 1/π_old, so only tokens with π_old < 1/(1 + ε_high) can get there.
 
     Args:
-        logp, old_logp, mask: ``(batch, seq)``; advantages: ``(batch,)``.
+        old_logp, mask: ``(batch, seq)``; advantages: ``(batch,)``.
     """
-    return cispo(logp, old_logp, advantages, mask, config=LossConfig(is_eps_high=is_eps_high)).loss
+    adv = advantages[:, None].expand_as(old_logp)
+    possible = (adv > 0) & (old_logp.exp() < 1 / (1 + eps_high)) & mask.bool()
+    return (possible.sum() / mask.sum()).item()
 
 
-def _weights(logp, old_logp, mask):
-    return (logp - old_logp).exp(), mask.float()
+# ------------------------------------------------------------------------ 07.trust_region_mask
 
 
-def _cispo_without_stop_gradient(logp, old_logp, advantages, mask, is_eps_high=4.0):
-    ratio, mask = _weights(logp, old_logp, mask)
-    per_token = -ratio.clamp(max=1 + is_eps_high) * advantages[:, None] * logp
-    return (per_token * mask).sum() / mask.sum()
+def _mask_two_sided(ratio, advantages, eps_low, eps_high):
+    return (ratio >= 1 - eps_low) & (ratio <= 1 + eps_high)
 
 
-def _cispo_with_lower_bound(logp, old_logp, advantages, mask, is_eps_high=4.0):
-    ratio, mask = _weights(logp, old_logp, mask)
-    weight = ratio.clamp(1 - 0.2, 1 + is_eps_high).detach()
-    return (-weight * advantages[:, None] * logp * mask).sum() / mask.sum()
+def _mask_signs_swapped(ratio, advantages, eps_low, eps_high):
+    adv = advantages.expand_as(ratio)
+    return ~(((adv < 0) & (ratio > 1 + eps_high)) | ((adv > 0) & (ratio < 1 - eps_low)))
 
 
-def _cispo_per_sequence_mean(logp, old_logp, advantages, mask, is_eps_high=4.0):
-    ratio, mask = _weights(logp, old_logp, mask)
-    per_token = -ratio.clamp(max=1 + is_eps_high).detach() * advantages[:, None] * logp
-    return ((per_token * mask).sum(dim=1) / mask.sum(dim=1)).mean()
+def _mask_edges_swapped(ratio, advantages, eps_low, eps_high):
+    return trust_region_mask(ratio, advantages, eps_high, eps_low)
 
 
-def _cispo_ppo_min(logp, old_logp, advantages, mask, is_eps_high=4.0):
-    ratio, mask = _weights(logp, old_logp, mask)
-    adv = advantages[:, None]
-    per_token = -torch.min(ratio * adv, ratio.clamp(max=1 + is_eps_high) * adv)
-    return (per_token * mask).sum() / mask.sum()
+def _mask_zero_advantage_clipped(ratio, advantages, eps_low, eps_high):
+    adv = advantages.expand_as(ratio)
+    return ~(((adv >= 0) & (ratio > 1 + eps_high)) | ((adv <= 0) & (ratio < 1 - eps_low)))
 
 
-def _cispo_absolute_cap(logp, old_logp, advantages, mask, is_eps_high=4.0):
-    ratio, mask = _weights(logp, old_logp, mask)
-    weight = ratio.clamp(max=is_eps_high).detach()
-    return (-weight * advantages[:, None] * logp * mask).sum() / mask.sum()
-
-
-def _cispo_without_mask(logp, old_logp, advantages, mask, is_eps_high=4.0):
-    ratio, _ = _weights(logp, old_logp, mask)
-    return (-ratio.clamp(max=1 + is_eps_high).detach() * advantages[:, None] * logp).mean()
+def _mask_upper_side_only(ratio, advantages, eps_low, eps_high):
+    adv = advantages.expand_as(ratio)
+    return ~((adv > 0) & (ratio > 1 + eps_high))
 
 
 @exercise(
-    "07.cispo_loss",
-    reference=cispo_loss,
+    "07.trust_region_mask",
+    reference=trust_region_mask,
     hints=(
-        "weight = (logp - old_logp).exp().clamp(max=1 + is_eps_high).detach(); per token "
-        "-weight * advantages[:, None] * logp; sum over the mask and divide by the number of "
-        "response tokens in the whole batch. No lower bound, no min(): the weight is a constant "
-        "(detach), so every token keeps the gradient -weight * Â * ∇log π.",
+        "Look again at lesson 06's plot of the slope of min(r·Â, clip(r)·Â): the gradient "
+        "vanishes only where the min picks the flat, clipped branch. For which sign of Â is the "
+        "clipped branch the smaller one above the upper edge, and for which below the lower edge?",
+        "Two cases switch a token off: Â > 0 with r beyond 1 + eps_high, and Â < 0 with r below "
+        "1 - eps_low (strict inequalities). Everything else, including every token with Â = 0 "
+        "and every token inside the edges, keeps M = 1. Return a bool tensor, True where M = 1.",
+        "above = (advantages > 0) & (ratio > 1 + eps_high); below = (advantages < 0) & "
+        "(ratio < 1 - eps_low); return ~(above | below)",
     ),
     wrong=[
-        _cispo_without_stop_gradient,
-        _cispo_with_lower_bound,
-        _cispo_per_sequence_mean,
-        _cispo_ppo_min,
-        _cispo_absolute_cap,
-        _cispo_without_mask,
+        _mask_two_sided,
+        _mask_signs_swapped,
+        _mask_edges_swapped,
+        _mask_zero_advantage_clipped,
+        _mask_upper_side_only,
     ],
 )
-def _check_cispo_loss(candidate) -> None:
+def _check_trust_region_mask(candidate) -> None:
+    ratio = torch.tensor([[0.3, 0.7, 0.79, 0.85, 1.0, 1.1, 1.19, 1.25, 1.3, 2.0, 5.0]])
+    for advantage in (1.0, -1.0, 0.0, 2.5, -0.4):
+        for eps_low, eps_high in ((0.2, 0.2), (0.2, 0.28), (0.1, 0.3)):
+            advantages = torch.full_like(ratio, advantage)
+            got = torch.as_tensor(candidate(ratio, advantages, eps_low, eps_high))
+            want = trust_region_mask(ratio, advantages, eps_low, eps_high)
+            what = (
+                f"trust_region_mask(r, Â={advantage}, eps_low={eps_low}, eps_high={eps_high}) "
+                f"at r = {ratio[0].tolist()}"
+            )
+            assert got.shape == want.shape, f"{what}: expected shape {tuple(want.shape)}"
+            assert torch.equal(got.bool(), want), f"{what}: expected {want[0].int().tolist()}"
+
+
+# ------------------------------------------------------------------------------ 07.token_weights
+
+
+def _weights_sequence_mean_without_batch(lengths, aggregation, max_response_len=None):
+    lengths = torch.as_tensor(lengths).double()
+    if aggregation == "sequence_mean":
+        return 1 / lengths
+    return token_weights(lengths.long(), aggregation, max_response_len)
+
+
+def _weights_constant_longest_answer(lengths, aggregation, max_response_len=None):
+    lengths = torch.as_tensor(lengths)
+    if aggregation == "constant":
+        return token_weights(lengths, aggregation, int(lengths.max()))
+    return token_weights(lengths, aggregation, max_response_len)
+
+
+def _weights_token_mean_padded(lengths, aggregation, max_response_len=None):
+    lengths = torch.as_tensor(lengths)
+    if aggregation == "token_mean":
+        return torch.full(lengths.shape, 1 / (len(lengths) * int(lengths.max())), dtype=float)
+    return token_weights(lengths, aggregation, max_response_len)
+
+
+def _weights_token_mean_per_answer(lengths, aggregation, max_response_len=None):
+    lengths = torch.as_tensor(lengths)
+    if aggregation == "token_mean":
+        return token_weights(lengths, "sequence_mean")
+    return token_weights(lengths, aggregation, max_response_len)
+
+
+def _weights_totals_instead(lengths, aggregation, max_response_len=None):
+    lengths = torch.as_tensor(lengths)
+    return token_weights(lengths, aggregation, max_response_len) * lengths
+
+
+@exercise(
+    "07.token_weights",
+    reference=token_weights,
+    hints=(
+        "Write each paper's loss as one double sum over answers i and tokens t of "
+        "(something) times the token's term. That something is the token's weight. Which of the "
+        "normalisers depend on the answer the token belongs to, and which are the same for "
+        "the whole batch?",
+        "DAPO and CISPO divide by the number of response tokens in the whole batch; GRPO "
+        "averages each answer over its own tokens and then averages the B answers; Dr. GRPO "
+        "divides by B times the fixed budget L_max, never by a length it measured.",
+        'N = lengths.sum(); B = len(lengths); "token_mean": 1 / N for every answer; '
+        '"sequence_mean": 1 / (B * lengths); "constant": 1 / (B * max_response_len)',
+    ),
+    wrong=[
+        _weights_sequence_mean_without_batch,
+        _weights_constant_longest_answer,
+        _weights_token_mean_padded,
+        _weights_token_mean_per_answer,
+        _weights_totals_instead,
+    ],
+)
+def _check_token_weights(candidate) -> None:
+    for lengths, budget in (([4, 12], 16), ([12, 12, 12, 12], 12), ([3, 7, 1, 10, 5], 12)):
+        lengths = torch.tensor(lengths)
+        for aggregation in ("token_mean", "sequence_mean", "constant"):
+            got = torch.as_tensor(candidate(lengths.clone(), aggregation, budget)).reshape(-1)
+            close(
+                got,
+                token_weights(lengths, aggregation, budget),
+                f"token_weights({lengths.tolist()}, {aggregation!r}, max_response_len={budget})",
+                tol=1e-9,
+            )
+
+
+# ---------------------------------------------------------------------------- 07.up_clip_ceiling
+
+
+def _ceiling_all_positive_tokens(old_logp, advantages, mask, eps_high):
+    adv = advantages[:, None].expand_as(old_logp)
+    return (((adv > 0) & mask.bool()).sum() / mask.sum()).item()
+
+
+def _ceiling_both_signs(old_logp, advantages, mask, eps_high):
+    adv = advantages[:, None].expand_as(old_logp)
+    possible = (adv != 0) & (old_logp.exp() < 1 / (1 + eps_high)) & mask.bool()
+    return (possible.sum() / mask.sum()).item()
+
+
+def _ceiling_wrong_bound(old_logp, advantages, mask, eps_high):
+    adv = advantages[:, None].expand_as(old_logp)
+    possible = (adv > 0) & (old_logp.exp() < 1 - eps_high) & mask.bool()
+    return (possible.sum() / mask.sum()).item()
+
+
+def _ceiling_over_all_positions(old_logp, advantages, mask, eps_high):
+    adv = advantages[:, None].expand_as(old_logp)
+    possible = (adv > 0) & (old_logp.exp() < 1 / (1 + eps_high)) & mask.bool()
+    return (possible.sum() / mask.numel()).item()
+
+
+def _ceiling_of_positive_tokens_only(old_logp, advantages, mask, eps_high):
+    adv = advantages[:, None].expand_as(old_logp)
+    positive = (adv > 0) & mask.bool()
+    possible = positive & (old_logp.exp() < 1 / (1 + eps_high))
+    return (possible.sum() / positive.sum().clamp(min=1)).item()
+
+
+@exercise(
+    "07.up_clip_ceiling",
+    reference=up_clip_ceiling,
+    hints=(
+        "A probability can never exceed 1. So how far can the ratio of a token's new probability "
+        "to its old one grow when the old one was already high, and which tokens can therefore "
+        "never leave the trust region through its upper edge, however many updates you make?",
+        "r ≤ 1/π_old, so a token can pass 1 + eps_high only if π_old < 1/(1 + eps_high); it is "
+        "clipped from above only when its answer's Â is positive. Count the response tokens "
+        "that meet both conditions and divide by the number of response tokens.",
+        "adv = advantages[:, None].expand_as(old_logp); possible = (adv > 0) & (old_logp.exp() "
+        "< 1 / (1 + eps_high)) & mask.bool(); return (possible.sum() / mask.sum()).item()",
+    ),
+    wrong=[
+        _ceiling_all_positive_tokens,
+        _ceiling_both_signs,
+        _ceiling_wrong_bound,
+        _ceiling_over_all_positions,
+        _ceiling_of_positive_tokens_only,
+    ],
+)
+def _check_up_clip_ceiling(candidate) -> None:
     generator = torch.Generator().manual_seed(0)
-    batch, seq = 6, 7
-    old_logp = -torch.rand(batch, seq, generator=generator) * 3.0
-    # ratios from about 0.2 to 8, so that both caps and the missing floor matter
-    log_ratio = torch.empty(batch, seq).uniform_(-1.6, 2.1, generator=generator)
-    new_logp = (old_logp + log_ratio).clamp(max=0.0)
-    advantages = torch.tensor([1.2, -0.8, 0.5, -1.5, 0.0, 0.9])
-    lengths = torch.tensor([7, 3, 5, 1, 4, 6])
+    batch, seq = 8, 9
+    old_prob = torch.rand(batch, seq, generator=generator).clamp(min=0.02)
+    old_prob[0, :4] = torch.tensor([0.82, 0.84, 0.5, 0.79])  # around 1/1.2 and 1 − 0.2
+    advantages = torch.tensor([1.0, -1.0, 0.5, 0.0, -0.3, 2.0, 1.0, -2.0])
+    lengths = torch.tensor([9, 5, 7, 9, 3, 8, 2, 6])
     mask = (torch.arange(seq) < lengths[:, None]).float()
-    for is_eps_high in (4.0, 0.5):
-        logp = new_logp.clone().requires_grad_(True)
-        got = candidate(logp, old_logp, advantages, mask, is_eps_high)
-        assert torch.is_tensor(got) and got.dim() == 0, "return the loss as a 0-dim tensor"
-        assert got.requires_grad, "the loss must have a gradient through logp"
-        (got_grad,) = torch.autograd.grad(got, logp)
-        reference_logp = new_logp.clone().requires_grad_(True)
-        want = cispo_loss(reference_logp, old_logp, advantages, mask, is_eps_high)
-        (want_grad,) = torch.autograd.grad(want, reference_logp)
-        what = f"cispo_loss(..., is_eps_high={is_eps_high})"
-        close(got.detach(), want.detach(), what, tol=1e-5)
-        close(got_grad, want_grad, f"the gradient of {what} with respect to logp", tol=1e-5)
+    for eps_high in (0.2, 0.28, 1.0):
+        got = candidate(old_prob.log(), advantages, mask, eps_high)
+        close(
+            float(got),
+            up_clip_ceiling(old_prob.log(), advantages, mask, eps_high),
+            f"up_clip_ceiling(..., eps_high={eps_high})",
+            tol=1e-6,
+        )

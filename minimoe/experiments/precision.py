@@ -1,12 +1,20 @@
 """Lesson 07's precision experiment: what a bf16 sampler does to the importance ratio r.
 
 MiniMax-M1 (arXiv 2506.13585, §3.2) found that its training and inference engines computed
-different probabilities for the same tokens with the same weights, so that r = π_train/π_sampler
-was not 1 before any training, and clipping treated that noise as a policy change; computing the
-LM head in fp32 fixed it. :func:`cast_copy` makes a low-precision sampler,
-:func:`sampler_and_trainer_logprobs` measures both sides on generated text, and
-:func:`final_hidden`, :func:`head_logprobs`, :func:`head_precision_sweep`,
-:func:`probability_agreement` and :func:`ratio_noise` take the difference apart.
+different probabilities for the same tokens with the same weights; computing the LM head in fp32
+fixed it. Where the mismatch shows depends on who supplies π_old:
+
+- the trainer recomputes π_old with its own model (verl's default, and minimoe's RL trainer):
+  r = π_θ/π_old is exactly 1 at the first update, but the samples came from π_sampler, so the
+  gradient is silently off-policy. Truncated importance sampling (TIS) corrects it with the
+  per-token weight min(π_train/π_sampler, C) (:func:`truncated_is_weight`);
+- the sampler's own log-probabilities serve as π_old: then π_train/π_sampler sits inside r from
+  the first update, and the clip (or CISPO's cap) treats that noise as a policy change.
+
+:func:`cast_copy` makes a low-precision sampler, :func:`sampler_and_trainer_logprobs` measures
+both sides on generated text, and :func:`final_hidden`, :func:`head_logprobs`,
+:func:`head_precision_sweep`, :func:`probability_agreement`, :func:`ratio_noise` and
+:func:`truncated_is_weight` take the difference apart.
 
 Everything but :func:`sampler_and_trainer_logprobs` and :func:`final_hidden` (which run a model)
 is a pure function of tensors.
@@ -31,6 +39,7 @@ __all__ = [
     "probability_agreement",
     "ratio_noise",
     "sampler_and_trainer_logprobs",
+    "truncated_is_weight",
 ]
 
 
@@ -207,3 +216,35 @@ def ratio_noise(
         "max_abs_log": log_r.abs().max().item(),
         "outside": outside.double().mean().item(),
     }
+
+
+def truncated_is_weight(
+    trainer_logp: torch.Tensor, sampler_logp: torch.Tensor, cap: float = 2.0
+) -> torch.Tensor:
+    """The truncated importance-sampling (TIS) weight of each sampled token:
+
+        w = min(π_train(o_t) / π_sampler(o_t), C)
+
+    Tokens drawn by a sampler whose probabilities differ from the trainer's are off-policy for
+    the trainer even before any update. Multiplying each token's policy-gradient term by
+    sg(w) corrects for that, as importance sampling does; truncating at C (verl's docs give 1.5
+    to 5 as typical token-level caps) bounds the variance that a few large ratios would add,
+    at the price of a small bias. (Yao, Liu et al., "Your Efficient RL Framework Secretly
+    Brings You Off-Policy RL Training", 2025.)
+
+    Args:
+        trainer_logp, sampler_logp: the same tokens' log-probabilities, any shape (e.g. the
+            ``(tokens,)`` pair from :func:`sampler_and_trainer_logprobs`).
+        cap: C > 0.
+
+    Returns:
+        ``w`` of the same shape, detached.
+    """
+    if trainer_logp.shape != sampler_logp.shape:
+        raise ValueError(
+            f"trainer_logp {tuple(trainer_logp.shape)} and sampler_logp "
+            f"{tuple(sampler_logp.shape)} must have the same shape"
+        )
+    if not cap > 0:
+        raise ValueError(f"cap must be > 0, got {cap}")
+    return (trainer_logp.detach() - sampler_logp.detach()).exp().clamp(max=cap)
