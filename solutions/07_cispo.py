@@ -127,33 +127,12 @@ assert (grad_ppo[tokens & ~M] == 0).all() and (grad_cispo[tokens & ~M] != 0).all
 # The explorer draws both weights as a function of r:
 
 # %%
-import ipywidgets as widgets
+from IPython.display import display
 
-from minimoe.experiments.fork_tokens import gradient_weight_curve
-
-
-def draw_gradient_weights(eps=0.2, is_eps_high=4.0):
-    """PPO's and CISPO's gradient weight against r, for Â = +1 and Â = −1."""
-    r = torch.linspace(0.2, 7.0, 500)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), sharey=True)
-    for ax, advantage in zip(axes, (1.0, -1.0)):
-        curves = gradient_weight_curve(
-            r, advantage, eps_low=eps, eps_high=eps, is_eps_high=is_eps_high
-        )
-        ax.plot(r, curves["ppo"], label=f"PPO / GRPO (ε = {eps:.2f})", lw=2)
-        ax.plot(r, curves["cispo"], label=f"CISPO (ε^IS_high = {is_eps_high:.1f})", ls="--", lw=2)
-        ax.set_xlabel("importance ratio r = π_θ / π_old")
-        ax.set_title(f"token with Â = {advantage:+.0f}")
-        ax.legend()
-    axes[0].set_ylabel("gradient weight on ∇log π  (w·Â)")
-    plt.tight_layout()
-    plt.show()
-
+from minimoe.widgets.gradients import gradient_weight_explorer
 
 # Move the sliders to change PPO's ε and CISPO's cap; the plot is drawn once right away.
-explorer = widgets.interact(
-    draw_gradient_weights, eps=(0.05, 0.5, 0.05), is_eps_high=(0.2, 6.0, 0.2)
-)
+display(gradient_weight_explorer())
 
 # %% [markdown]
 # ## 2. How much each token weighs: answers of unequal length
