@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from minimoe import course, site
+from minimoe import course, kit, site
 from minimoe.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,14 +30,16 @@ def small_course(tmp_path: Path) -> Path:
     (tmp_path / "solutions").mkdir()
     (tmp_path / "solutions" / "01_demo.py").write_text(LESSON)
     (tmp_path / "course").mkdir()
-    (tmp_path / "course" / "syllabus.md").write_text("# Syllabus\n")
+    (tmp_path / "course" / "syllabus.md").write_text(
+        f"# Syllabus\n\n{kit.BEGIN_GENERATED}\n{kit.END_GENERATED}\n"
+    )
     course.build(tmp_path)
     return tmp_path
 
 
 def test_a_lesson_page_opens_the_student_notebook(small_course, tmp_path):
     pages = site.stage(small_course, tmp_path / "book")
-    assert pages == ["index", "syllabus", "lessons/01_demo"]
+    assert pages == ["index", "syllabus", "lessons/01_demo", "bibliography"]
     page = json.loads((tmp_path / "book" / "lessons" / "01_demo.ipynb").read_text())
     first = page["cells"][0]["source"]
     colab, binder = course.launch_urls("lessons/01_demo.ipynb")
