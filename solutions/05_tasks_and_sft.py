@@ -325,8 +325,10 @@ if not is_smoke():
     assert greedy > 0.2 and sampled.accuracy < greedy
 
 # %% [markdown]
-# The recipe is deterministic for a given seed on a given machine. Another CPU or torch version
-# can round some sums differently, and a hundred steps of training carry such differences on,
+# The recipe is deterministic for a given seed on a given machine with a given number of torch
+# threads. Another CPU, torch version or thread count can split and round some sums differently
+# (the shipped card was made with 2 threads, and `minimoe doctor` prints yours), and a hundred
+# steps of training carry such differences on,
 # so compare your numbers with the card of the checkpoint shipped with minimoe, which lessons
 # 06 and 07 start from, expecting them close rather than equal (in our run they differed by
 # up to a few points):
