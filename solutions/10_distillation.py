@@ -89,7 +89,8 @@ print(f"the teacher's own training took {spent['sft']:.0f} s of SFT and {spent['
 #   checker is at hand.
 #
 # An answer that never wrote `<eos>` is dropped either way (a student would learn not to stop).
-# Both filters come from the same greedy answers, so the second costs nothing extra.
+# Both filters read the same greedy answers (`traces.filtered`), so the second costs no extra
+# generation, and both routes below carry the same teacher bill.
 
 # %%
 from minimoe.experiments.distillation import make_traces
@@ -99,7 +100,7 @@ train_problems, _ = CISPO_SORTING.data()  # the 4,000 training prompts the teach
 train_problems = train_problems[: pick(4000, 200)]
 held_out = make_dataset("sorting", pick(500, 40), seed=2, split="eval", difficulty=10)
 traces = make_traces(teacher, train_problems, keep="all")
-verified = make_traces(teacher, train_problems, keep="verified")
+verified = traces.filtered("verified")  # the same answers, filtered: no new generation
 print(
     f"the teacher answered {len(train_problems)} training prompts greedily in "
     f"{traces.cost.seconds:.1f} s; {traces.accuracy:.1%} of its answers are right"
@@ -224,6 +225,13 @@ for row in rows:
 teacher_share = traces.cost.flops / distilled.flops
 rl_share = direct.costs[1].flops / direct.flops
 print(f"\nthe teacher's writing is {teacher_share:.0%} of route A; RL is {rl_share:.0%} of route B")
+# the teacher wrote once for both distilled routes: count its seconds once
+routes_seconds = distilled.seconds + distilled_verified.seconds + direct.seconds
+routes_seconds -= traces.cost.seconds
+print(
+    f"left out: the teacher's own training, {sum(spent.values()):.0f} s on the CPU that made it "
+    f"(all three routes here: {routes_seconds:.0f} s)"
+)
 
 # %% [markdown]
 # What the table shows, and what it leaves out:
@@ -330,6 +338,8 @@ for row in similar:
         f"{row['classifier']:>12.3f}"
     )
 by_name = {row["model"]: row for row in similar}
+copied = by_name["distilled"]["mistake_agreement"]
+assert copied >= by_name["SFT on ground truth"]["mistake_agreement"]
 
 # %% [markdown]
 # Set each column against the question "was this student trained on the teacher's outputs?"
@@ -339,8 +349,13 @@ by_name = {row["model"]: row for row in similar}
 #   teacher mostly because they are all right.
 # - **Shared mistakes** separate them: the student trained on every trace repeats some of the
 #   teacher's exact wrong answers on prompts it never saw, while the students trained on ground
-#   truth share few or none. This is the telling signal on a one-answer task, and it needs the
-#   teacher to be wrong often enough to count.
+#   truth share few or none (that the distilled student shares at least as many as the
+#   ground-truth one is asserted). This is the telling signal on a one-answer task, and it
+#   needs the teacher to be wrong often enough to count. The student trained on verified
+#   traces, which never saw one of the teacher's wrong answers, sat in between in our run. A
+#   filter removes the mistakes, not every trace of the teacher (the teacher decided which
+#   prompts were kept); and with a few dozen mistakes to count, a handful shared could also be
+#   chance. One run cannot tell these apart; several seeds could.
 # - **KL** was lowest for the distilled student in our run: trained on the teacher's answers,
 #   its distributions sit closer to the teacher's than those of a student trained on the truth.
 # - **The classifier** stays near chance for every student here: seven features of a sorting
@@ -353,6 +368,7 @@ names = list(students)
 short = [n.replace(" on ground truth", "\n(ground truth)").replace(" (", "\n(") for n in names]
 axes[0].bar(short, [accuracy[n]["sampled"] for n in names], color="tab:blue")
 axes[0].axhline(accuracy["teacher"]["sampled"], color="k", ls="--", label="teacher")
+axes[0].set_xlabel("student")
 axes[0].set_ylabel("held-out accuracy at T = 1")
 axes[0].set_title("Accuracy of each student")
 axes[0].legend()
@@ -362,10 +378,12 @@ for stage in ("teacher writes traces", "SFT", "RL"):
     heights = [sum(c.flops for c in r.costs if stage in c.stage) / 1e9 for r in routes]
     axes[1].bar([r.name.replace(" (", "\n(") for r in routes], heights, bottom=bottom, label=stage)
     bottom = [b + h for b, h in zip(bottom, heights)]
+axes[1].set_xlabel("route")
 axes[1].set_ylabel("GFLOPs (forward + backward)")
 axes[1].set_title("Training cost, by stage (teacher's training left out)")
 axes[1].legend()
 axes[2].bar(short, [by_name[n]["mistake_agreement"] for n in names], color="tab:red")
+axes[2].set_xlabel("student")
 axes[2].set_ylabel("share of the teacher's mistakes repeated")
 axes[2].set_title("Who repeats the teacher's wrong answers?")
 for ax in axes:
@@ -392,9 +410,9 @@ plt.show()
 #   built for models derived by fine-tuning, a different question from training on API
 #   outputs [9, §4].
 # - **Real evidence is pre-committed or logged.** A watermark in the teacher's outputs can be
-#   detected in a student trained on them ("radioactivity": p < 10⁻⁵ with as little as 5% of
-#   the training text watermarked, when the suspect's weights are open) [11], but only if the
-#   teacher watermarked before the outputs were collected. A fingerprint planted in a model's
+#   detected in a student trained on them (*watermark radioactivity*: p < 10⁻⁵ with as little
+#   as 5% of the training text watermarked, when the suspect's weights are open) [11], but
+#   only if the teacher watermarked before the outputs were collected. A fingerprint planted in a model's
 #   weights proves reuse of those weights, not training on their outputs [12]. Otherwise the
 #   strongest evidence is the provider's own telemetry (accounts, API logs), which in the
 #   public distillation allegations has not been published [8, §2].
@@ -500,7 +518,8 @@ print(f"lesson 10 ran in {time.perf_counter() - lesson_start:.0f} s")
 #    or paid by someone else, as with an API; a lab's own big model serves many purposes).
 #    Misleading when the teacher is trained only to be distilled, or when comparing total
 #    cost to reach a capability: then the teacher's training belongs in the bill, and in our
-#    run it alone cost more time than both routes together.
+#    run its recorded time (on the CPU that made it) was longer than all three routes here
+#    together (the line under the cost table).
 # 4. Both models trained on the same public data (or on web text containing the famous
 #    model's outputs), or the suspect trained on a third model that itself learned from the
 #    famous one; also a shared architecture or tokenizer can make the same errors likely.
@@ -517,9 +536,9 @@ print(f"lesson 10 ran in {time.perf_counter() - lesson_start:.0f} s")
 #    arXiv 1606.07947: the student trained on the teacher's decoded (beam-search) outputs.
 #    https://arxiv.org/abs/1606.07947
 # 3. DeepSeek-AI, *DeepSeek-R1: Incentivizing Reasoning Capability in LLMs via Reinforcement
-#    Learning*, arXiv 2501.12948 (2025): the distillation section and Table 6 (distilled models, 800k
-#    samples, SFT only; Distill-Qwen-32B against RL on Qwen-32B-Base), and the README of
-#    `deepseek-ai/DeepSeek-R1` @ 23807ce (distillation allowed, the six distilled models).
+#    Learning*, arXiv 2501.12948 (2025): the distillation section and Table 6 (distilled
+#    models, 800k samples, SFT only; Distill-Qwen-32B against RL on Qwen-32B-Base), and the
+#    README of `deepseek-ai/DeepSeek-R1` @ 23807ce (distillation allowed, the six distilled models).
 #    https://github.com/deepseek-ai/DeepSeek-R1
 # 4. MiniMax, *MiniMax-M1: Scaling Test-Time Compute Efficiently with Lightning Attention*,
 #    arXiv 2506.13585 (2025), §2 (SFT on long-CoT responses; their source is not stated).

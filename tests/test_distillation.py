@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 import torch
 
+from minimoe import similarity
 from minimoe.experiments import distillation as dist
 from minimoe.flops import Architecture, generation_flops, prefill_flops
 from minimoe.generation import generate
@@ -62,6 +63,9 @@ def test_traces_keep_what_the_filter_documents():
     every = dist.make_traces(teacher, SORT_TWO, keep="all", temperature=1.0, seed=1)
     verified = dist.make_traces(teacher, SORT_TWO, keep="verified", temperature=1.0, seed=1)
     assert every.completions == verified.completions  # the same draws, filtered differently
+    again = every.filtered("verified")
+    assert again.problems == verified.problems and again.cost is every.cost
+    assert again.filtered("all").problems == every.problems
     assert len(every.completions) == len(SORT_TWO)
     assert 0 < every.accuracy < 1  # some answers are wrong: the filter has work to do
     ended = sum(every.finished)
@@ -82,14 +86,14 @@ def test_traces_keep_what_the_filter_documents():
 def test_agreement_and_kl_of_a_model_with_itself():
     model = warm_task_model()
     greedy = dist.answers(model, HELD_OUT)
-    assert dist.agreement(greedy, greedy) == 1.0
-    share, mistakes = dist.mistake_agreement(HELD_OUT, greedy, greedy)
+    assert similarity.agreement(greedy, greedy) == 1.0
+    share, mistakes = similarity.mistake_agreement(HELD_OUT, greedy, greedy)
     assert mistakes == 0 or share == 1.0
     assert dist.teacher_forced_kl(model, model, HELD_OUT) == pytest.approx(0.0, abs=1e-6)
     other = task_model(seed=3)
     assert dist.teacher_forced_kl(model, other, HELD_OUT) > 0.1
     with pytest.raises(ValueError, match="same prompts"):
-        dist.agreement(greedy, greedy[:-1])
+        similarity.agreement(greedy, greedy[:-1])
 
 
 def test_mistake_agreement_counts_only_the_reference_s_wrong_answers():
@@ -97,8 +101,8 @@ def test_mistake_agreement_counts_only_the_reference_s_wrong_answers():
     right = [p.target for p in problems]
     reference = [right[0], "#999<eos>", "#000<eos>", right[3]]
     other = [right[0], "#999<eos>", right[2], "#123<eos>"]
-    assert dist.mistake_agreement(problems, reference, other) == (0.5, 2)
-    share, count = dist.mistake_agreement(problems, right, other)
+    assert similarity.mistake_agreement(problems, reference, other) == (0.5, 2)
+    share, count = similarity.mistake_agreement(problems, right, other)
     assert count == 0 and share != share  # NaN: the reference made no mistake
 
 
@@ -108,10 +112,10 @@ def test_token_kl_is_teacher_to_model_on_answer_positions_only():
     mask = torch.tensor([[0, 0, 1, 1], [0, 1, 1, 0]])
     log_p, log_q = p[:, :-1].log_softmax(-1), q[:, :-1].log_softmax(-1)
     want = (log_p.exp() * (log_p - log_q)).sum(-1)[mask.bool()].mean()
-    torch.testing.assert_close(dist.token_kl(p, q, mask), want)
-    assert dist.token_kl(p, p, mask).item() == pytest.approx(0.0, abs=1e-7)
+    torch.testing.assert_close(similarity.token_kl(p, q, mask), want)
+    assert similarity.token_kl(p, p, mask).item() == pytest.approx(0.0, abs=1e-7)
     with pytest.raises(ValueError, match="seq - 1"):
-        dist.token_kl(p, q, torch.ones(2, 5))
+        similarity.token_kl(p, q, torch.ones(2, 5))
 
 
 def test_the_classifier_is_at_chance_on_one_source_and_near_one_on_different_ones():

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from minimoe.exercises import close, exercise
-from minimoe.experiments.distillation import mistake_agreement, token_kl
 from minimoe.flops import Architecture, architecture, decode_flops, generation_flops, prefill_flops
+from minimoe.similarity import mistake_agreement, token_kl
 from minimoe.tasks import make_dataset
 
 # ------------------------------------------------------------------------------ 10.trace_flops
@@ -85,7 +85,7 @@ def _check_trace_flops(candidate) -> None:
 
 def shared_mistakes(problems, reference, other) -> float:
     """On the problems ``reference`` answered wrongly, the share where ``other`` wrote the very
-    same wrong answer (:func:`minimoe.experiments.distillation.mistake_agreement`)."""
+    same wrong answer (:func:`minimoe.similarity.mistake_agreement`)."""
     return mistake_agreement(problems, reference, other)[0]
 
 

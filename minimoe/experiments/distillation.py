@@ -18,11 +18,12 @@ measure what it cost and how much of the teacher the student carries.
   the backward passes of the ones that build a graph: twice their forward, the convention of
   :mod:`minimoe.flops` (training costs about three times a forward pass). Wall time is taken
   over the same span. Padding is counted: the model runs on it.
-- **Similarity.** :func:`agreement` of two models' answers (over all prompts, and on the prompts
-  where a reference model was wrong: :func:`mistake_agreement`); :func:`teacher_forced_kl`, the
-  per-token KL(teacher ‖ model) on the same prefixes; and a logistic-regression
-  :func:`source_classifier` on simple :func:`answer_features` that tries to tell which model
-  wrote an answer.
+- **Similarity.** :func:`~minimoe.similarity.agreement` of two models' answers, over all
+  prompts and on the prompts where a reference model was wrong
+  (:func:`~minimoe.similarity.mistake_agreement`); :func:`teacher_forced_kl`, the per-token
+  KL(teacher ‖ model) on the same prefixes (:func:`~minimoe.similarity.token_kl`); and a
+  logistic-regression :func:`source_classifier` on simple :func:`answer_features` that tries
+  to tell which model wrote an answer. :func:`similarity` runs them all.
 
 What the cost leaves out is stated where it is printed: the teacher's own training (its
 checkpoint records the seconds it took: :func:`teacher_training_seconds`), evaluation, and the
@@ -46,6 +47,7 @@ from minimoe.config import MiniMoEConfig
 from minimoe.flops import Architecture, decode_flops, parameter_counts, prefill_flops
 from minimoe.model import MiniMoE
 from minimoe.rl.trainer import RLConfig, train_rl
+from minimoe.similarity import agreement, mistake_agreement, token_kl
 from minimoe.tasks import Problem
 from minimoe.train.evaluate import Completions, complete_prompts, max_completion_tokens
 from minimoe.train.sft import SFTConfig, train_sft
@@ -179,6 +181,7 @@ class Traces:
         finished: whether each answer ended with ``<eos>``.
         keep: the filter used (:data:`KEEP`).
         cost: the teacher's generation, counted by :class:`FlopMeter`.
+        problems_asked: the prompts the teacher answered, with their true targets.
     """
 
     problems: list[Problem]
@@ -187,11 +190,19 @@ class Traces:
     finished: list[bool]
     keep: str
     cost: Cost
+    problems_asked: list[Problem] = field(default_factory=list)
 
     @property
     def accuracy(self) -> float:
         """Share of the teacher's answers the verifier accepts."""
         return sum(r >= 1.0 for r in self.rewards) / len(self.rewards)
+
+    def filtered(self, keep: str) -> Traces:
+        """The same answers (and the same generation cost) kept with another filter: the
+        teacher does not write them again."""
+        return _kept(
+            self.problems_asked, self.completions, self.rewards, self.finished, keep, self.cost
+        )
 
 
 def make_traces(
@@ -232,6 +243,19 @@ def make_traces(
             finished += done.output.finished.tolist()
         rewards = [p.verify(text) for p, text in zip(prompts, completions)]
     teacher.train(was_training)
+    return _kept(list(prompts), completions, rewards, finished, keep, meter.cost)
+
+
+def _kept(
+    prompts: list[Problem],
+    completions: list[str],
+    rewards: list[float],
+    finished: list[bool],
+    keep: str,
+    cost: Cost,
+) -> Traces:
+    if keep not in KEEP:
+        raise ValueError(f"keep must be one of {KEEP}, got {keep!r}")
     kept = [
         dataclasses.replace(p, target=text)
         for p, text, reward, ended in zip(prompts, completions, rewards, finished)
@@ -239,7 +263,7 @@ def make_traces(
     ]
     if not kept:
         raise ValueError(f"the teacher wrote no trace that passes keep={keep!r}")
-    return Traces(kept, completions, rewards, finished, keep, meter.cost)
+    return Traces(kept, completions, rewards, finished, keep, cost, prompts)
 
 
 # ---------------------------------------------------------------------------- the two routes
@@ -360,65 +384,6 @@ def answers(
     )
     model.train(was_training)
     return done.texts()
-
-
-def _same_length(a: Sequence[str], b: Sequence[str]) -> None:
-    if len(a) != len(b) or not a:
-        raise ValueError(f"compare answers to the same prompts: got {len(a)} and {len(b)} answers")
-
-
-def agreement(a: Sequence[str], b: Sequence[str]) -> float:
-    """Share of prompts on which two models wrote exactly the same answer."""
-    _same_length(a, b)
-    return sum(x == y for x, y in zip(a, b)) / len(a)
-
-
-def mistake_agreement(
-    problems: Sequence[Problem], reference: Sequence[str], other: Sequence[str]
-) -> tuple[float, int]:
-    """(share, count): on the prompts where ``reference``'s answer is wrong, the share where
-    ``other`` wrote exactly the same wrong answer, and how many such prompts there are. Two
-    models that are both right agree because the task has one answer; sharing a *mistake* is
-    the telling signal. The share is NaN when the reference made no mistake."""
-    _same_length(reference, other)
-    if len(problems) != len(reference):
-        raise ValueError(f"{len(problems)} problems but {len(reference)} answers")
-    wrong = [i for i, p in enumerate(problems) if p.verify(reference[i]) < 1.0]
-    if not wrong:
-        return float("nan"), 0
-    same = sum(other[i] == reference[i] for i in wrong)
-    return same / len(wrong), len(wrong)
-
-
-def token_kl(
-    teacher_logits: torch.Tensor, model_logits: torch.Tensor, response_mask: torch.Tensor
-) -> torch.Tensor:
-    """Mean per-token KL(teacher ‖ model) over the positions where ``response_mask`` is 1.
-
-    Args:
-        teacher_logits, model_logits: ``(batch, seq, vocab)``; position t predicts token t + 1.
-        response_mask: ``(batch, seq - 1)``, 1 where ``ids[:, t + 1]`` is an answer token.
-
-    KL(p ‖ q) = Σ_v p(v) (log p(v) − log q(v)) with p the teacher's next-token distribution:
-    the direction Hinton et al.'s soft-target loss minimises (its cross-entropy minus the
-    teacher's entropy). Only positions that predict an answer token count; the last position
-    predicts nothing.
-    """
-    if teacher_logits.shape != model_logits.shape:
-        raise ValueError(
-            f"logits of the same prefixes needed: {tuple(teacher_logits.shape)} vs "
-            f"{tuple(model_logits.shape)}"
-        )
-    if response_mask.shape != teacher_logits.shape[:1] + (teacher_logits.shape[1] - 1,):
-        raise ValueError(
-            f"response_mask must be (batch, seq - 1) = {tuple(teacher_logits.shape[:1])} + "
-            f"({teacher_logits.shape[1] - 1},), got {tuple(response_mask.shape)}"
-        )
-    log_p = F.log_softmax(teacher_logits[:, :-1].float(), dim=-1)
-    log_q = F.log_softmax(model_logits[:, :-1].float(), dim=-1)
-    per_token = (log_p.exp() * (log_p - log_q)).sum(-1)
-    mask = response_mask.float()
-    return (per_token * mask).sum() / mask.sum()
 
 
 @torch.no_grad()
