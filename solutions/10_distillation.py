@@ -380,7 +380,7 @@ for stage in ("teacher writes traces", "SFT", "RL"):
     bottom = [b + h for b, h in zip(bottom, heights)]
 axes[1].set_xlabel("route")
 axes[1].set_ylabel("GFLOPs (forward + backward)")
-axes[1].set_title("Training cost, by stage (teacher's training left out)")
+axes[1].set_title("Cost by stage (teacher's own training left out)")
 axes[1].legend()
 axes[2].bar(short, [by_name[n]["mistake_agreement"] for n in names], color="tab:red")
 axes[2].set_xlabel("student")
