@@ -59,6 +59,10 @@ _EXPORTS = {
     "may_release_derivative": "minimoe.licenses",
     "may_train_on_outputs": "minimoe.licenses",
     "grants_patent_license": "minimoe.licenses",
+    # output similarity (lesson 10)
+    "agreement": "minimoe.similarity",
+    "mistake_agreement": "minimoe.similarity",
+    "token_kl": "minimoe.similarity",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -19,11 +19,14 @@ Widgets (:mod:`minimoe.widgets`) only draw what an experiment returns.
 - :mod:`~minimoe.experiments.generation` (lesson 08): long generations measured, all-softmax
   against the hybrid and all-lightning: prefill, decode against context, whole answers, caches,
   and minimoe against transformers' generate;
+- :mod:`~minimoe.experiments.distillation` (lesson 10): traces from the shipped teacher, a
+  distilled student against the same student by SFT + RL, their FLOPs and wall time, and how
+  similar each student's outputs are to the teacher's;
 - :mod:`~minimoe.experiments.scaling_out` (lesson 13): an MoE layer spread over processes
   against one process, the global and per-rank routers' drops, data-parallel SFT.
 
-New experiments go here too, one module each (for the coming lessons: distillation, retrieval
-as the context grows). A module here may import the rest of the library; nothing outside
+New experiments go here too, one module each (for the coming lessons: retrieval as the context
+grows). A module here may import the rest of the library; nothing outside
 ``experiments/`` imports an experiment except the lessons, the widgets and the entry points
 (``bench.py``, ``cli.py``, ``distributed/__main__.py``).
 """
