@@ -352,8 +352,12 @@ def get_comparison(task: str) -> Comparison:
 
 
 def _rounded(value, digits: int = 4):
-    """``value`` with every float rounded to ``digits`` decimals (lists and dicts walked)."""
+    """``value`` with every float rounded to ``digits`` decimals (lists and dicts walked); a
+    float below 10^-digits in size keeps ``digits`` significant digits instead, so that a
+    learning rate such as 5e-5 survives."""
     if isinstance(value, float):
+        if value != 0 and abs(value) < 10**-digits:
+            return float(f"{value:.{digits}g}")
         return round(value, digits)
     if isinstance(value, dict):
         return {k: _rounded(v, digits) for k, v in value.items()}

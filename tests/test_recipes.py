@@ -145,7 +145,7 @@ def test_remainder_comparison_command_makes_the_shipped_structure(smoke, tmp_pat
     command = shipped["command"].split()
     assert command[:4] == ["minimoe", "compare", "--task", "remainder"]
     out = tmp_path / "remainder.json"
-    argv = [*command[2 : command.index("--json")], "--smoke", "--quiet"]
+    argv = [*command[1 : command.index("--json")], "--smoke", "--quiet"]
     argv += ["--losses", "cispo,grpo:token_mean", "--seeds", "0", "--eval-every", "1"]
     assert main([*argv, "--json", str(out)]) == 0
     printed = capsys.readouterr().out
