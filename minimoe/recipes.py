@@ -165,9 +165,11 @@ def parse_loss(spec: str) -> tuple[str, LossConfig | None]:
 
 
 def get_recipe(name: str) -> Recipe:
-    if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(sorted(RECIPES))}")
-    return RECIPES[name]
+    """A recipe of ``RECIPES``, or the recipe of a comparison (``COMPARISONS``)."""
+    known = {**{c.recipe.name: c.recipe for c in COMPARISONS.values()}, **RECIPES}
+    if name not in known:
+        raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(sorted(known))}")
+    return known[name]
 
 
 @dataclass
@@ -516,7 +518,7 @@ def plot_comparison(record: dict, axes=None):
             ax.fill_between(steps, values.min(0).values, values.max(0).values, alpha=0.2)
     seeds = len(record["seeds"])
     titles = [
-        (f"Held-out accuracy at T = 1 ({record['eval_samples']} answers each)", "accuracy"),
+        (f"Held-out accuracy at T = 1 ({_samples_note(record)})", "accuracy"),
         ("Held-out accuracy, greedy", "accuracy"),
         ("Mean reward of the rollouts", "reward (share correct)"),
     ]
@@ -553,6 +555,13 @@ def plot_comparison(record: dict, axes=None):
     fig.suptitle(f"CISPO vs DAPO vs GRPO from the same SFT start ({record['recipe']})")
     fig.tight_layout()
     return fig
+
+
+def _samples_note(record: dict) -> str:
+    rl = record["rl"].get("eval_samples", record["eval_samples"])
+    if rl == record["eval_samples"]:
+        return f"{rl} answers each"
+    return f"{record['eval_samples']} answers each at step 0, {rl} after"
 
 
 def write_comparison(record: dict, path: str | Path) -> tuple[Path, Path]:
