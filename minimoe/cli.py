@@ -240,26 +240,57 @@ def recipe_cmd(args: argparse.Namespace) -> int:
 
 
 def compare_cmd(args: argparse.Namespace) -> int:
+    import time
+
     from minimoe.recipes import (
         COMPARISON_KEYS,
         compare_losses,
         comparison_record,
+        get_comparison,
         get_recipe,
         write_comparison,
     )
     from minimoe.train.evaluate import EVAL_SAMPLES
 
     _smoke(args)
-    recipe = get_recipe(args.recipe)
+    comparison = get_comparison(args.task)
+    recipe = get_recipe(args.recipe) if args.recipe else comparison.recipe
+    losses = tuple(args.losses or comparison.losses)
     changes = {} if args.eval_every is None else {"eval_every": args.eval_every}
+    start = time.perf_counter()
     rows = compare_losses(
-        recipe, tuple(args.losses), tuple(args.seeds), rl_changes=changes, progress=not args.quiet
+        recipe,
+        losses,
+        tuple(args.seeds),
+        rl_changes=changes,
+        progress=not args.quiet,
+        fork_probability=comparison.fork_probability,
     )
-    record = comparison_record(recipe, rows, changes)
+    wall = time.perf_counter() - start
+    record = comparison_record(recipe, rows, changes, comparison=comparison, wall_seconds=wall)
     summary = record["summary"]
-    print(f"\n{'loss':<8}" + "".join(f"{k:>22}" for k in COMPARISON_KEYS))
+    width = max(8, *(len(loss) + 1 for loss in summary))
+    print(f"\n{'loss':<{width}}" + "".join(f"{k:>22}" for k in COMPARISON_KEYS))
     for loss, stats in summary.items():
-        print(f"{loss:<8}" + "".join(f"{m:>14.3f} ± {s:<5.3f}" for m, s in stats.values()))
+        print(f"{loss:<{width}}" + "".join(f"{m:>14.3f} ± {s:<5.3f}" for m, s in stats.values()))
+    analysis = record.get("analysis")
+    if analysis:
+        print(
+            f"\n{'loss':<{width}} steps to +{analysis['target_gain']} (seeds)  final length"
+            "  clipped fork / common  dropped mass fork / common"
+        )
+        for loss, a in analysis["losses"].items():
+            reached = a["steps_to_target"]
+            mean = "-" if reached["mean"] is None else f"{reached['mean']:.1f}"
+            clip = a["clip"]
+            print(
+                f"{loss:<{width}} {mean:>8} ({reached['reached']}/{len(record['seeds'])})"
+                f"{a['final_length'][0]:>16.1f}"
+                f"{clip['clip_fraction_ref_fork'][0]:>12.3f} / {clip['clip_fraction_ref_common'][0]:.3f}"
+                f"{clip['dropped_gradient_mass_ref_fork'][0]:>14.3f} / "
+                f"{clip['dropped_gradient_mass_ref_common'][0]:.3f}"
+            )
+        print(f"wall time {wall:.0f} s")
     print(f"(mean ± standard deviation over seeds {', '.join(map(str, args.seeds))})")
     errors = [r[key] for r in rows for key in ("sft_sampled_se", "rl_sampled_se")]
     print(
@@ -292,13 +323,19 @@ def _int_list(text: str) -> list[int]:
 
 
 def _loss_list(text: str) -> list[str]:
-    from minimoe.rl.losses import POLICY_LOSSES
+    from minimoe.rl.losses import AGGREGATIONS, POLICY_LOSSES
 
     names = [part.strip() for part in text.split(",") if part.strip()]
-    unknown = [n for n in names if n not in POLICY_LOSSES]
+    unknown = [n for n in names if n.partition(":")[0] not in POLICY_LOSSES]
+    bad = [n for n in names if ":" in n and n.partition(":")[2] not in AGGREGATIONS]
     if unknown or not names:
         raise argparse.ArgumentTypeError(
             f"unknown loss {unknown}; choose from {', '.join(sorted(POLICY_LOSSES))}"
+        )
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"unknown aggregation in {bad}; write LOSS:AGGREGATION with one of "
+            f"{', '.join(AGGREGATIONS)}"
         )
     return names
 
@@ -422,10 +459,22 @@ def build_parser() -> argparse.ArgumentParser:
         "compare", help="RL losses side by side over seeds (same SFT start, same budget)"
     )
     p.add_argument(
-        "--recipe", default="sorting-cispo", help="recipe whose SFT and RL settings to use"
+        "--task",
+        default="sorting",
+        help="sorting (12-token answers, the default) or remainder (answers of 6 to 120 tokens, "
+        "with the length, entropy and fork-token analysis)",
     )
     p.add_argument(
-        "--losses", type=_loss_list, default=["cispo", "dapo", "grpo"], help="comma-separated"
+        "--recipe",
+        default=None,
+        help="recipe whose SFT and RL settings to use (default: the task's, e.g. sorting-cispo)",
+    )
+    p.add_argument(
+        "--losses",
+        type=_loss_list,
+        default=None,
+        help="comma-separated, each LOSS or LOSS:AGGREGATION, e.g. cispo,grpo:token_mean "
+        "(default: the task's; sorting: cispo,dapo,grpo)",
     )
     p.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="comma-separated seeds")
     p.add_argument(

@@ -19,6 +19,7 @@ from minimoe.card import ModelCard, TrainingRun, choose_license
 from minimoe.checkpoint import save_checkpoint
 from minimoe.config import MiniMoEConfig
 from minimoe.model import MiniMoE
+from minimoe.rl.losses import AGGREGATIONS, LossConfig, get_policy_loss
 from minimoe.rl.trainer import RLConfig, train_rl
 from minimoe.smoke import pick
 from minimoe.tasks import TOKENIZER, Problem, make_dataset
@@ -98,12 +99,77 @@ CISPO_SORTING = dataclasses.replace(
 )
 
 RECIPES: dict[str, Recipe] = {r.name: r for r in (SFT_SORTING, CISPO_SORTING)}
+"""The recipes with a shipped checkpoint (``minimoe recipe NAME``)."""
+
+CISPO_REMAINDER = Recipe(
+    name="remainder-cispo",
+    description="A tiny hybrid MoE warm-started by SFT to find remainders by repeated "
+    "subtraction (answers of 6 to 120 tokens), then improved with CISPO.",
+    task="remainder",
+    difficulty=30,
+    train_size=1000,
+    eval_size=64,
+    sft=SFTConfig(steps=300, batch_size=32, lr=3e-3, warmup=10, eval_every=0),
+    rl=RLConfig(
+        loss="cispo",
+        steps=16,
+        prompts_per_step=8,
+        group_size=8,
+        updates_per_batch=4,
+        lr=5e-5,
+        warmup=4,
+        eval_every=4,
+        eval_problems=64,
+        eval_samples=4,
+    ),
+)
+"""The long-answer comparison's recipe (``minimoe compare --task remainder``): SFT stops
+early on purpose, leaving held-out accuracy far below the ceiling and pass@k at T = 1 well above
+it, the headroom RL can harvest."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What ``minimoe compare --task NAME`` runs by default, and what it reports.
+
+    ``losses`` are loss names, each optionally with an aggregation after a colon
+    (``"grpo:token_mean"``: GRPO's loss averaged DAPO's way; see
+    :data:`minimoe.rl.losses.AGGREGATIONS`). With ``target_gain`` set, the record also carries
+    the long-answer analysis (:func:`comparison_analysis`): accuracy at the evaluated steps,
+    steps until the T = 1 accuracy first rises ``target_gain`` above the run's SFT start, answer
+    length and entropy over training, and the clip statistics on fork tokens (π_θold below
+    ``fork_probability``) against common ones.
+    """
+
+    task: str
+    recipe: Recipe
+    losses: tuple[str, ...] = ("cispo", "dapo", "grpo")
+    eval_every: int | None = None
+    target_gain: float | None = None
+    fork_probability: float | None = None
+    command: str = ""
+
+
+def parse_loss(spec: str) -> tuple[str, LossConfig | None]:
+    """``"grpo:token_mean"`` -> ``("grpo", LossConfig(aggregation="token_mean"))``; a bare name
+    keeps its paper's settings (None). Unknown names or aggregations raise ValueError."""
+    name, _, aggregation = spec.partition(":")
+    get_policy_loss(name)
+    if not aggregation:
+        return name, None
+    if aggregation not in AGGREGATIONS:
+        raise ValueError(
+            f"{spec!r}: aggregation must be one of {', '.join(AGGREGATIONS)}, got {aggregation!r}"
+        )
+    return name, LossConfig(aggregation=aggregation)
 
 
 def get_recipe(name: str) -> Recipe:
-    if name not in RECIPES:
-        raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(sorted(RECIPES))}")
-    return RECIPES[name]
+    """A recipe of ``RECIPES``, or the recipe of a comparison (``COMPARISONS``)."""
+    known = {**{c.recipe.name: c.recipe for c in COMPARISONS.values()}, **RECIPES}
+    if name not in known:
+        raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(sorted(known))}")
+    return known[name]
 
 
 @dataclass
@@ -188,6 +254,7 @@ def compare_losses(
     *,
     rl_changes: dict | None = None,
     progress: bool = True,
+    fork_probability: float | None = None,
 ) -> list[dict]:
     """Warm-start one model per seed with the recipe's SFT, then RL-tune a copy with each loss.
 
@@ -197,7 +264,9 @@ def compare_losses(
     per (seed, loss): ``sft_*`` and ``rl_*`` accuracies (:func:`accuracies`; the final ``rl_*``
     come from the run's last evaluation, which is the same measurement), the seconds of each
     stage, and the history of :func:`~minimoe.rl.trainer.train_rl` (``eval_*`` on the steps it
-    evaluated).
+    evaluated). A loss may carry an aggregation, ``"grpo:token_mean"`` (:func:`parse_loss`);
+    the row's ``loss`` is that label. ``fork_probability`` adds the clip metrics on fork and
+    common tokens to every step (:func:`~minimoe.rl.trainer.step_record`).
     """
     if recipe.rl is None:
         raise ValueError(f"recipe {recipe.name!r} has no RL stage to compare")
@@ -214,11 +283,21 @@ def compare_losses(
         warm = {k: v.clone() for k, v in model.state_dict().items()}
         for loss in losses:
             model.load_state_dict(warm)
-            rl = dataclasses.replace(seeded.rl, loss=loss, loss_config=None, **(rl_changes or {}))
+            name, loss_config = parse_loss(loss)
+            rl = dataclasses.replace(
+                seeded.rl, loss=name, loss_config=loss_config, **(rl_changes or {})
+            )
             if rl.temperature != 1.0:
                 raise ValueError("compare_losses measures accuracies at T = 1: keep temperature=1")
             start = time.perf_counter()
-            history = train_rl(model, train, rl, eval_problems=held_out, progress=progress)
+            history = train_rl(
+                model,
+                train,
+                rl,
+                eval_problems=held_out,
+                progress=progress,
+                fork_probability=fork_probability,
+            )
             final = {f"rl_{k[5:]}": v for k, v in history[-1].items() if k.startswith("eval_")}
             rows.append(
                 {
@@ -247,9 +326,40 @@ COMPARISON_COMMAND = (
 )
 
 
+REMAINDER_COMPARISON_FILE = (
+    Path(__file__).resolve().parent / "data" / "remainder_rl_comparison.json"
+)
+"""The long-answer comparison shipped with minimoe (plot: same name, .png); see COMPARISONS."""
+
+COMPARISONS: dict[str, Comparison] = {
+    "sorting": Comparison("sorting", CISPO_SORTING, command=COMPARISON_COMMAND),
+    "remainder": Comparison(
+        "remainder",
+        CISPO_REMAINDER,
+        losses=("cispo", "dapo", "grpo", "grpo:token_mean", "dr_grpo"),
+        target_gain=0.04,
+        fork_probability=0.5,
+        command="minimoe compare --task remainder --json minimoe/data/remainder_rl_comparison.json",
+    ),
+}
+"""``minimoe compare --task NAME``: each task's recipe, losses and analysis. Sorting (the
+default) has 12-token answers, where every aggregation gives the same gradient; remainder has
+answers of 6 to 120 tokens whose success turns on one rare stop token."""
+
+
+def get_comparison(task: str) -> Comparison:
+    if task not in COMPARISONS:
+        raise ValueError(f"no comparison for task {task!r}; choose one of {', '.join(COMPARISONS)}")
+    return COMPARISONS[task]
+
+
 def _rounded(value, digits: int = 4):
-    """``value`` with every float rounded to ``digits`` decimals (lists and dicts walked)."""
+    """``value`` with every float rounded to ``digits`` decimals (lists and dicts walked); a
+    float below 10^-digits in size keeps ``digits`` significant digits instead, so that a
+    learning rate such as 5e-5 survives."""
     if isinstance(value, float):
+        if value != 0 and abs(value) < 10**-digits:
+            return float(f"{value:.{digits}g}")
         return round(value, digits)
     if isinstance(value, dict):
         return {k: _rounded(v, digits) for k, v in value.items()}
@@ -258,11 +368,20 @@ def _rounded(value, digits: int = 4):
     return value
 
 
-def comparison_record(recipe: Recipe, rows: list[dict], rl_changes: dict | None = None) -> dict:
+def comparison_record(
+    recipe: Recipe,
+    rows: list[dict],
+    rl_changes: dict | None = None,
+    *,
+    comparison: Comparison | None = None,
+    wall_seconds: float | None = None,
+) -> dict:
     """What ``minimoe compare --json`` writes: the recipe, its RL settings with the changes,
     the losses and seeds, the per-loss summary over seeds (:func:`summarize_over_seeds` of
     ``COMPARISON_KEYS``: mean and standard deviation) and every row of :func:`compare_losses`
-    with its history; floats rounded to 4 decimals."""
+    with its history; floats rounded to 4 decimals. A ``comparison`` with a ``target_gain``
+    adds its task, command, the whole run's ``wall_seconds`` and ``analysis``
+    (:func:`comparison_analysis`)."""
     recipe = pick(recipe, recipe.smoke())
     rl = dataclasses.replace(recipe.rl, **(rl_changes or {})) if recipe.rl else None
     settings = dataclasses.asdict(rl) if rl else {}
@@ -277,17 +396,106 @@ def comparison_record(recipe: Recipe, rows: list[dict], rl_changes: dict | None 
         "summary": summarize_over_seeds(rows, COMPARISON_KEYS),
         "runs": rows,
     }
+    if comparison is not None and comparison.target_gain is not None:
+        record.update(
+            task=comparison.task,
+            command=comparison.command,
+            wall_seconds=wall_seconds,
+            analysis=comparison_analysis(rows, comparison.target_gain, comparison.fork_probability),
+        )
     return _rounded(record)
+
+
+CLIP_KEYS = (
+    "clip_fraction_ref_fork",
+    "clip_fraction_ref_common",
+    "dropped_gradient_mass_ref_fork",
+    "dropped_gradient_mass_ref_common",
+    "fork_share",
+)
+"""The per-step clip statistics on fork and common tokens that the analysis averages."""
+
+
+def _mean_std(values: list[float]) -> list[float]:
+    tensor = torch.tensor([float(v) for v in values])
+    spread = tensor.std().item() if len(tensor) > 1 else 0.0
+    return [tensor.mean().item(), spread]
+
+
+def comparison_analysis(
+    rows: list[dict], target_gain: float, fork_probability: float | None
+) -> dict:
+    """The long-answer analysis of :func:`compare_losses` rows, per loss (over seeds):
+
+    ``accuracy``: ``{"sampled"|"greedy": {step: [mean, std]}}`` at step 0 (the SFT start) and
+    every evaluated step. ``steps_to_target``: for each seed the first evaluated step whose T = 1
+    accuracy is at least the run's SFT start + ``target_gain`` (None if never), how many seeds
+    got there and the mean over those. ``length`` and ``entropy``: ``{"steps", "mean", "std"}``
+    of the rollouts' mean answer length (tokens) and the sampler's entropy at each step.
+    ``final_length``: [mean, std] of the last step's mean answer length. ``clip``: the
+    ``CLIP_KEYS`` averaged over each run's steps, then [mean, std] over seeds.
+    """
+    out: dict = {"target_gain": target_gain, "fork_probability": fork_probability, "losses": {}}
+    for loss in dict.fromkeys(r["loss"] for r in rows):
+        runs = [r for r in rows if r["loss"] == loss]
+        accuracy: dict = {}
+        for key in ("sampled", "greedy"):
+            points: dict[int, list[float]] = {0: [r[f"sft_{key}"] for r in runs]}
+            for r in runs:
+                for h in r["history"]:
+                    if f"eval_{key}" in h:
+                        points.setdefault(h["step"], []).append(h[f"eval_{key}"])
+            accuracy[key] = {str(step): _mean_std(v) for step, v in points.items()}
+        reached = []
+        for r in runs:
+            goal = r["sft_sampled"] + target_gain
+            hits = [h["step"] for h in r["history"] if h.get("eval_sampled", -1.0) >= goal - 1e-9]
+            reached.append(hits[0] if hits else None)
+        got = [s for s in reached if s is not None]
+        steps = [h["step"] for h in runs[0]["history"]]
+        curves = {}
+        for key in ("response_length", "entropy"):
+            per_step = [[r["history"][i][key] for r in runs] for i in range(len(steps))]
+            stats = [_mean_std(v) for v in per_step]
+            curves[key] = {
+                "steps": steps,
+                "mean": [m for m, _ in stats],
+                "std": [s for _, s in stats],
+            }
+        clip = {}
+        if fork_probability is not None:
+            for key in CLIP_KEYS:
+                clip[key] = _mean_std(
+                    [sum(h[key] for h in r["history"]) / len(r["history"]) for r in runs]
+                )
+        out["losses"][loss] = {
+            "accuracy": accuracy,
+            "steps_to_target": {
+                "per_seed": reached,
+                "reached": len(got),
+                "mean": sum(got) / len(got) if got else None,
+            },
+            "length": curves["response_length"],
+            "entropy": curves["entropy"],
+            "final_length": _mean_std([r["history"][-1]["response_length"] for r in runs]),
+            "clip": clip,
+        }
+    return out
 
 
 def plot_comparison(record: dict, axes=None):
     """Held-out accuracy (T = 1 and greedy) against RL steps, and the rollouts' mean reward,
     for each loss of a :func:`comparison_record`: lines are means over the seeds, bands span
-    them. Step 0 is the SFT start. Draws into three ``axes`` if given; returns the figure."""
+    them. Step 0 is the SFT start. A record with an ``analysis`` gets a second row: mean answer
+    length and entropy over training, and the clip statistics on fork vs common tokens. Draws
+    into the given ``axes`` (three, or six with an analysis); returns the figure."""
     import matplotlib.pyplot as plt
 
+    analysis = record.get("analysis")
     if axes is None:
-        fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+        rows = 2 if analysis else 1
+        fig, axes = plt.subplots(rows, 3, figsize=(14, 3.6 * rows))
+    axes = list(getattr(axes, "flat", axes))
     fig = axes[0].figure
     for loss in record["losses"]:
         runs = [r for r in record["runs"] if r["loss"] == loss]
@@ -301,24 +509,59 @@ def plot_comparison(record: dict, axes=None):
             values = torch.tensor([[v for _, v in run] for run in points])
             ax.plot(steps, values.mean(0), marker="o", label=loss)
             ax.fill_between(steps, values.min(0).values, values.max(0).values, alpha=0.2)
-        rewards = torch.tensor([[h["reward"] for h in r["history"]] for r in runs])
-        steps = [h["step"] for h in runs[0]["history"]]
-        axes[2].plot(steps, rewards.mean(0), label=loss)
-        axes[2].fill_between(steps, rewards.min(0).values, rewards.max(0).values, alpha=0.2)
+        for ax, key in zip(
+            axes[2:6] if analysis else axes[2:3], ("reward", "response_length", "entropy")
+        ):
+            values = torch.tensor([[h[key] for h in r["history"]] for r in runs])
+            steps = [h["step"] for h in runs[0]["history"]]
+            ax.plot(steps, values.mean(0), label=loss)
+            ax.fill_between(steps, values.min(0).values, values.max(0).values, alpha=0.2)
     seeds = len(record["seeds"])
-    titles = (
-        f"Held-out accuracy at T = 1 ({record['eval_samples']} answers each)",
-        "Held-out accuracy, greedy",
-        "Mean reward of the rollouts",
-    )
-    for ax, title, unit in zip(axes, titles, ("accuracy", "accuracy", "reward (share correct)")):
+    titles = [
+        (f"Held-out accuracy at T = 1 ({_samples_note(record)})", "accuracy"),
+        ("Held-out accuracy, greedy", "accuracy"),
+        ("Mean reward of the rollouts", "reward (share correct)"),
+    ]
+    if analysis:
+        titles += [
+            ("Mean answer length of the rollouts", "tokens"),
+            ("Entropy of the sampler", "nats per token"),
+        ]
+    for ax, (title, unit) in zip(axes, titles):
         ax.set_xlabel("RL step")
         ax.set_ylabel(unit)
         ax.set_title(title)
-    axes[0].legend(title=f"{seeds} seeds: mean, band = range")
+    axes[0].legend(title=f"{seeds} seeds: mean, band = range", fontsize=8)
+    if analysis:
+        ax = axes[5]
+        losses = list(analysis["losses"])
+        width = 0.2
+        bars = (
+            ("clip_fraction_ref_fork", "clipped share, fork"),
+            ("clip_fraction_ref_common", "clipped share, common"),
+            ("dropped_gradient_mass_ref_fork", "dropped mass, fork"),
+            ("dropped_gradient_mass_ref_common", "dropped mass, common"),
+        )
+        for i, (key, label) in enumerate(bars):
+            means = [analysis["losses"][loss]["clip"][key][0] for loss in losses]
+            ax.bar([j + (i - 1.5) * width for j in range(len(losses))], means, width, label=label)
+        ax.set_xticks(range(len(losses)), losses, rotation=20, fontsize=8)
+        ax.set_ylabel("share (mean over steps and seeds)")
+        ax.set_xlabel("loss")
+        ax.set_title(
+            f"PPO clip at ε = 0.2: forks (π_old < {analysis['fork_probability']}) vs common"
+        )
+        ax.legend(fontsize=7)
     fig.suptitle(f"CISPO vs DAPO vs GRPO from the same SFT start ({record['recipe']})")
     fig.tight_layout()
     return fig
+
+
+def _samples_note(record: dict) -> str:
+    rl = record["rl"].get("eval_samples", record["eval_samples"])
+    if rl == record["eval_samples"]:
+        return f"{rl} answers each"
+    return f"{record['eval_samples']} answers each at step 0, {rl} after"
 
 
 def write_comparison(record: dict, path: str | Path) -> tuple[Path, Path]:

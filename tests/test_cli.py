@@ -16,7 +16,14 @@ def test_doctor_reports_versions_device_and_notebooks(capsys):
 
 
 @pytest.mark.parametrize(
-    "argv", [["nonsense"], ["course", "rebuild"], ["bench", "attention", "--max-n", "-3"]]
+    "argv",
+    [
+        ["nonsense"],
+        ["course", "rebuild"],
+        ["bench", "attention", "--max-n", "-3"],
+        ["compare", "--losses", "cispo:per_token"],
+        ["compare", "--losses", "ppo:token_mean"],
+    ],
 )
 def test_bad_arguments_exit_2_with_usage(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -32,3 +39,8 @@ def test_smoke_switch(monkeypatch):
     assert smoke.pick(100, 2) == 2
     monkeypatch.setenv(smoke.ENV_VAR, "0")
     assert not smoke.is_smoke()
+
+
+def test_compare_names_the_known_tasks(capsys):
+    assert main(["compare", "--task", "chess", "--smoke"]) == 2
+    assert "sorting, remainder" in capsys.readouterr().err

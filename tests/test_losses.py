@@ -28,6 +28,7 @@ from minimoe.rl import (
     trust_region_mask,
 )
 from minimoe.rl import losses as losses_module
+from minimoe.rl.metrics import clip_statistics_by_token
 
 ALL_LOSSES = sorted(POLICY_LOSSES)
 PPO_FAMILY = ["grpo", "dr_grpo", "dapo"]  # token-ratio clipping: zero gradient outside M
@@ -604,3 +605,24 @@ def test_losses_are_finite(batch, seq, name, log_scale, seed, per_token_adv):
     assert torch.isfinite(out.loss)
     assert torch.isfinite(grad).all()
     assert all(math.isfinite(v) for v in out.metrics.values())
+
+
+def test_clip_statistics_split_fork_tokens_from_common_ones():
+    # Row 0 (Â = +1): the fork token (π_old 0.1) rose to r = 1.5 and leaves PPO's trust region.
+    # Row 1 (Â = -1): the fork (π_old 0.3) fell to 0.5, a common token (0.95) fell to 0.7.
+    ratio = torch.tensor([[1.5, 1.0, 1.1], [0.5, 0.9, 0.7]])
+    old_logp = torch.tensor([[0.1, 0.9, 0.9], [0.3, 0.95, 0.95]]).log()
+    advantages, mask = torch.tensor([1.0, -1.0]), torch.ones(2, 3)
+    stats = clip_statistics_by_token(ratio, advantages, mask, old_logp, 0.5, 0.2, 0.2)
+    assert stats["fork_share"].item() == pytest.approx(2 / 6)
+    assert stats["clip_fraction_fork"].item() == pytest.approx(1.0)
+    assert stats["clip_fraction_common"].item() == pytest.approx(1 / 4)
+    assert stats["dropped_gradient_mass_fork"].item() == pytest.approx(1.0)
+    assert stats["dropped_gradient_mass_common"].item() == pytest.approx(0.7 / 3.7)
+    # padding never counts, and a threshold outside (0, 1) is refused
+    padded = clip_statistics_by_token(
+        ratio, advantages, torch.tensor([[1.0, 1, 1], [0, 0, 0]]), old_logp, 0.5, 0.2, 0.2
+    )
+    assert padded["fork_share"].item() == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="fork_probability"):
+        clip_statistics_by_token(ratio, advantages, mask, old_logp, 1.5, 0.2, 0.2)

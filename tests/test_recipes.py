@@ -9,14 +9,18 @@ from minimoe.cli import main
 from minimoe.recipes import (
     CISPO_SORTING,
     COMPARISON_COMMAND,
+    COMPARISONS,
     RECIPES,
+    REMAINDER_COMPARISON_FILE,
     SHIPPED,
     SHIPPED_COMPARISON,
     accuracies,
     get_recipe,
     load_comparison,
+    parse_loss,
     run_recipe,
 )
+from minimoe.rl.losses import LossConfig
 from minimoe.smoke import ENV_VAR
 
 
@@ -111,3 +115,68 @@ def test_shipped_comparison_is_what_its_command_makes():
     for loss, stats in shipped["summary"].items():
         mine = [run["rl_sampled"] for run in shipped["runs"] if run["loss"] == loss]
         assert stats["rl_sampled"][0] == pytest.approx(sum(mine) / len(mine), abs=1e-3)
+
+
+def _analysis_shape(record: dict) -> dict:
+    analysis = record["analysis"]
+    per_loss = list(analysis["losses"].values())
+    return {
+        "analysis": sorted(analysis),
+        "loss": sorted({key for a in per_loss for key in a}),
+        "clip": sorted({key for a in per_loss for key in a["clip"]}),
+        "target": sorted({key for a in per_loss for key in a["steps_to_target"]}),
+        "accuracy": sorted({key for a in per_loss for key in a["accuracy"]}),
+    }
+
+
+def test_loss_labels_carry_an_aggregation():
+    assert parse_loss("cispo") == ("cispo", None)
+    assert parse_loss("grpo:token_mean") == ("grpo", LossConfig(aggregation="token_mean"))
+    with pytest.raises(ValueError, match="aggregation"):
+        parse_loss("grpo:per_token")
+    with pytest.raises(ValueError, match="cispo"):
+        parse_loss("ppo")
+
+
+@pytest.mark.slow
+def test_remainder_comparison_command_makes_the_shipped_structure(smoke, tmp_path, capsys):
+    """The shipped long-answer comparison's command, at smoke size, writes the same structure."""
+    shipped = load_comparison(REMAINDER_COMPARISON_FILE)
+    command = shipped["command"].split()
+    assert command[:4] == ["minimoe", "compare", "--task", "remainder"]
+    out = tmp_path / "remainder.json"
+    argv = [*command[1 : command.index("--json")], "--smoke", "--quiet"]
+    argv += ["--losses", "cispo,grpo:token_mean", "--seeds", "0", "--eval-every", "1"]
+    assert main([*argv, "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "steps to +" in printed and "wall time" in printed
+    written = load_comparison(out)
+    assert _shape(written) == _shape(shipped)
+    assert _analysis_shape(written) == _analysis_shape(shipped)
+    assert written["losses"] == ["cispo", "grpo:token_mean"]
+    assert out.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_shipped_remainder_comparison_is_what_its_command_makes():
+    shipped = load_comparison(REMAINDER_COMPARISON_FILE)
+    comparison = COMPARISONS["remainder"]
+    assert shipped["command"] == comparison.command
+    assert shipped["task"] == "remainder" and shipped["recipe"] == comparison.recipe.name
+    assert shipped["losses"] == list(comparison.losses) and shipped["seeds"] == [0, 1, 2]
+    assert 0 < shipped["wall_seconds"] < 3600
+    rl = comparison.recipe.rl
+    assert shipped["rl"]["steps"] == rl.steps and shipped["rl"]["lr"] == rl.lr
+    analysis = shipped["analysis"]
+    assert analysis["target_gain"] == comparison.target_gain
+    for loss, a in analysis["losses"].items():
+        runs = [r for r in shipped["runs"] if r["loss"] == loss]
+        assert len(runs) == 3 and all(len(r["history"]) == rl.steps for r in runs)
+        evaluated = [str(s) for s in range(0, rl.steps + 1, rl.eval_every)]
+        assert list(a["accuracy"]["sampled"]) == evaluated
+        start = [r["sft_sampled"] for r in runs]
+        assert a["accuracy"]["sampled"]["0"][0] == pytest.approx(sum(start) / 3, abs=1e-3)
+        assert len(a["steps_to_target"]["per_seed"]) == 3
+        assert len(a["length"]["mean"]) == rl.steps and 0 < a["final_length"][0] < 130
+        for key in ("clip_fraction_ref_fork", "dropped_gradient_mass_ref_common", "fork_share"):
+            assert 0 <= a["clip"][key][0] <= 1
+    assert REMAINDER_COMPARISON_FILE.with_suffix(".png").is_file()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +14,7 @@ from minimoe.tasks import (
     TOKENIZER,
     Arithmetic,
     Countdown,
+    Remainder,
     Sorting,
     evaluate_expression,
     make_dataset,
@@ -19,6 +22,9 @@ from minimoe.tasks import (
 )
 
 DEFAULT_MAX_TOKENS = 48
+LONG_ANSWER_TASKS = {"remainder": 128}  # long on purpose: the token budget of each
+# Tasks whose problem space is small: at most this many distinct problems per split in the tests.
+SMALL_SPACE = {"remainder": (900, 60)}
 
 
 def sequence_length(problem) -> int:
@@ -62,10 +68,10 @@ def _take(task, n):
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_default_difficulty_fits_the_sequence_budget(name):
     lengths = [sequence_length(p) for p in make_dataset(name, 500, seed=0)]
-    assert max(lengths) <= DEFAULT_MAX_TOKENS
+    assert max(lengths) <= LONG_ANSWER_TASKS.get(name, DEFAULT_MAX_TOKENS)
 
 
-@pytest.mark.parametrize("task", [Arithmetic, Countdown, Sorting])
+@pytest.mark.parametrize("task", [Arithmetic, Countdown, Remainder, Sorting])
 def test_difficulty_out_of_range_is_rejected(task):
     for bad in (task.min_difficulty - 1, task.max_difficulty + 1, 2.0, True):
         with pytest.raises(ValueError, match="difficulty must be an int"):
@@ -118,15 +124,16 @@ def test_sorting_rejects_non_digits():
 
 @pytest.mark.parametrize("name", sorted(TASKS))
 def test_train_and_eval_never_overlap(name):
-    train = make_dataset(name, 1000, seed=0, split="train")
-    evaluation = make_dataset(name, 100, seed=0, split="eval")
-    other_seed = make_dataset(name, 1000, seed=1, split="train")
+    n_train, n_eval = SMALL_SPACE.get(name, (1000, 100))
+    train = make_dataset(name, n_train, seed=0, split="train")
+    evaluation = make_dataset(name, n_eval, seed=0, split="eval")
+    other_seed = make_dataset(name, n_train, seed=1, split="train")
     key = TASKS[name].split_key
     assert not {key(p) for p in evaluation} & {key(p) for p in train + other_seed}
     assert {split_of(p) for p in train} == {"train"} and {split_of(p) for p in evaluation} == {
         "eval"
     }
-    assert len({p.prompt for p in train}) == len(train) == 1000  # distinct within a split
+    assert len({p.prompt for p in train}) == len(train) == n_train  # distinct within a split
 
 
 @pytest.mark.parametrize(
@@ -140,6 +147,37 @@ def test_train_and_eval_never_overlap(name):
 def test_reorderings_of_a_problem_share_its_split(first, second):
     assert first.prompt != second.prompt
     assert TASKS[first.task].split_key(first) == TASKS[second.task].split_key(second)
+
+
+def test_remainder_subtracts_until_below_the_divisor():
+    problem = Remainder().problem(53, 7)
+    assert problem.prompt == "7)53:" and problem.answer == "4"
+    assert problem.target == "46,39,32,25,18,11,4#4<eos>"
+    assert Remainder().problem(14, 7).target == "7,0#0<eos>"
+    for a, divisor in ((5, 7), (53, 1), (53, 10), (True, 3), (53.0, 7)):
+        with pytest.raises(ValueError, match="divisor"):
+            Remainder().problem(a, divisor)
+
+
+def test_remainder_answers_vary_widely_in_length():
+    lengths = [len(TOKENIZER.encode(p.target)) for p in make_dataset("remainder", 900, seed=0)]
+    assert min(lengths) < 20 and max(lengths) > 100  # tens to over a hundred tokens
+    # the decisive token is rare: one '#' per answer, against many routine ones
+    problem = Remainder().problem(9 * 30 + 8, 9)
+    assert problem.target.count("#") == 1 and len(TOKENIZER.encode(problem.target)) > 90
+
+
+def test_remainder_wrong_or_hostile_answers_score_zero():
+    problem = Remainder().problem(53, 7)
+    assert problem.verify("46,39,32,25,18,11,4#4<eos>") == 1.0
+    assert problem.verify("#4") == 1.0  # only the answer is graded
+    stopped_early = "46,39,32,25,18,11#11<eos>"
+    went_on = "46,39,32,25,18,11,4,-3#-3<eos>"
+    hostile = ("#04", "#4.0", "#+4", "#４", "#4#", "4", "", "#" * 100_000, "1," * 500_000 + "#4")
+    for wrong in (stopped_early, went_on, *hostile):
+        start = time.monotonic()
+        assert problem.verify(wrong) == 0.0, wrong
+        assert time.monotonic() - start < 0.5
 
 
 def test_eval_split_is_about_eval_percent():

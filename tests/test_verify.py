@@ -11,6 +11,7 @@ from minimoe.tasks import (
     Countdown,
     ExpressionError,
     ExpressionParser,
+    Remainder,
     Sorting,
     evaluate_expression,
     extract_answer,
@@ -239,7 +240,7 @@ def test_sorting_wrong_answers_score_zero():
 
 
 def test_reference_targets_verify_at_every_difficulty():
-    for task in (Arithmetic, Countdown, Sorting):
+    for task in (Arithmetic, Countdown, Remainder, Sorting):
         for difficulty in range(task.min_difficulty, task.max_difficulty + 1):
             generator = task(difficulty, seed=difficulty)
             for _ in range(20):

@@ -14,6 +14,7 @@ import torch
 __all__ = [
     "approx_kl",
     "clip_fraction",
+    "clip_statistics_by_token",
     "dropped_gradient_mass",
     "entropy",
     "is_weight_clip_fraction",
@@ -114,6 +115,40 @@ def dropped_gradient_mass(
     outside = ~trust_region_mask(ratio, advantages, eps_low, eps_high)
     total = weight.sum()
     return torch.where(total > 0, (weight * outside).sum() / total.clamp(min=1e-30), 0.0)
+
+
+def clip_statistics_by_token(
+    ratio: torch.Tensor,
+    advantages: torch.Tensor,
+    mask: torch.Tensor,
+    old_logp: torch.Tensor,
+    fork_probability: float,
+    eps_low: float,
+    eps_high: float,
+) -> dict[str, torch.Tensor]:
+    """:func:`clip_fraction` and :func:`dropped_gradient_mass` on two kinds of response token.
+
+    *Fork* tokens are the rare, uncertain ones: the sampling policy gave them π_θold <
+    ``fork_probability`` (MiniMax-M1's "low-probability tokens ... that serve as forks in
+    reasoning paths", §3.1). *Common* tokens are the rest. Returns ``fork_share`` (the forks'
+    share of the response tokens) and, for each kind, ``clip_fraction_fork`` /
+    ``clip_fraction_common`` (the share of those tokens outside the trust region) and
+    ``dropped_gradient_mass_fork`` / ``dropped_gradient_mass_common`` (the share of those tokens'
+    gradient weight |r·Â| that PPO's clip removes). Each is 0 when it has no token to count.
+    """
+    if not 0 < fork_probability < 1:
+        raise ValueError(
+            f"fork_probability must lie strictly between 0 and 1, got {fork_probability}"
+        )
+    fork = (old_logp.detach().exp() < fork_probability).to(mask.dtype) * mask
+    common = mask - fork
+    out = {"fork_share": masked_mean(fork, mask)}
+    for name, part in (("fork", fork), ("common", common)):
+        out[f"clip_fraction_{name}"] = clip_fraction(ratio, advantages, part, eps_low, eps_high)
+        out[f"dropped_gradient_mass_{name}"] = dropped_gradient_mass(
+            ratio, advantages, part, eps_low, eps_high
+        )
+    return out
 
 
 def is_weight_clip_fraction(

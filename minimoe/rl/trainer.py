@@ -36,8 +36,8 @@ from tqdm.auto import tqdm
 
 from minimoe.checkpoint import save_checkpoint
 from minimoe.rl.advantages import group_advantages
-from minimoe.rl.losses import LossConfig, get_policy_loss, resolve_config
-from minimoe.rl.metrics import zero_variance_group_fraction
+from minimoe.rl.losses import REFERENCE_EPS, LossConfig, get_policy_loss, resolve_config
+from minimoe.rl.metrics import clip_statistics_by_token, zero_variance_group_fraction
 from minimoe.rl.rollout import Rollout, collect_rollout, token_logprobs
 from minimoe.tasks import Problem
 from minimoe.train.evaluate import EVAL_SAMPLES, held_out_accuracy, max_completion_tokens
@@ -251,18 +251,49 @@ def update_policy(
     return updates
 
 
-def step_record(batch: PolicyBatch, updates: Sequence[PolicyUpdate]) -> dict:
+def step_record(
+    batch: PolicyBatch,
+    updates: Sequence[PolicyUpdate],
+    *,
+    fork_probability: float | None = None,
+) -> dict:
     """What one RL step reports: the loss metrics averaged over the off-policy updates (the first
     update is on-policy, with r ≡ 1 and nothing clipped), among them ``clip_fraction_ref`` and
     ``dropped_gradient_mass_ref`` at the one ε every loss shares, ``grad_norm`` and ``lr``; and
     the rollout's reward, pass rate, zero-variance groups, entropy (of the sampler, at its
-    temperature) and mean response length in tokens."""
-    off_policy = [u.metrics for u in updates[1:]] or [updates[0].metrics]
+    temperature) and mean response length in tokens.
+
+    With ``fork_probability``, also the same two clip metrics at ``REFERENCE_EPS`` on fork tokens
+    (π_θold below it) and on common ones, and the forks' share of the tokens, averaged over the
+    same updates (:func:`~minimoe.rl.metrics.clip_statistics_by_token`, keys ending ``_ref_fork``
+    and ``_ref_common``, and ``fork_share``)."""
+    off_updates = list(updates[1:]) or [updates[0]]
+    off_policy = [u.metrics for u in off_updates]
     record = {
         key: sum(m[key] for m in off_policy) / len(off_policy)
         for key in off_policy[0]
         if key != "loss"
     }
+    if fork_probability is not None:
+        split = [
+            clip_statistics_by_token(
+                u.ratio,
+                batch.advantages,
+                batch.mask,
+                batch.old_logp,
+                fork_probability,
+                REFERENCE_EPS,
+                REFERENCE_EPS,
+            )
+            for u in off_updates
+        ]
+        for key in split[0]:
+            name = (
+                key
+                if key == "fork_share"
+                else key.replace("_fork", "_ref_fork").replace("_common", "_ref_common")
+            )
+            record[name] = sum(s[key].item() for s in split) / len(split)
     rollout = batch.rollout
     groups = rollout.rewards.view(-1, rollout.group_size)
     record.update(
@@ -306,9 +337,11 @@ def rl_step(
     generator: torch.Generator,
     updates_done: int = 0,
     ref_model: nn.Module | None = None,
+    fork_probability: float | None = None,
 ) -> dict:
     """One RL step: sample a rollout batch, make ``updates_per_batch`` optimizer steps on it
-    (:func:`update_policy`), and return the step's metrics (:func:`step_record`).
+    (:func:`update_policy`), and return the step's metrics (:func:`step_record`, which also
+    splits the clip metrics into fork and common tokens given ``fork_probability``).
     ``updates_done`` counts the optimizer updates made before (for the warm-up); ``ref_model``
     is π_ref for a KL penalty (:func:`reference_model`)."""
     rollout = sample_rollout(
@@ -316,7 +349,7 @@ def rl_step(
     )
     batch = make_policy_batch(model, rollout, config, ref_model)
     updates = update_policy(model, optimizer, batch, config, updates_done=updates_done)
-    return step_record(batch, updates)
+    return step_record(batch, updates, fork_probability=fork_probability)
 
 
 def train_rl(
@@ -328,8 +361,12 @@ def train_rl(
     checkpoint_path: str | Path | None = None,
     progress: bool = True,
     on_step: Callable[[dict], None] | None = None,
+    fork_probability: float | None = None,
 ) -> list[dict]:
     """Improve ``model`` with RL on ``train_problems``; return one record per step.
+
+    With ``fork_probability`` each record also splits the clip metrics at ``REFERENCE_EPS``
+    into fork tokens (π_θold below it) and common ones (:func:`step_record`).
 
     Every ``eval_every`` steps (and at the end) a record also carries ``eval_greedy``,
     ``eval_sampled`` and ``eval_sampled_se`` (:func:`evaluate_policy`) on ``eval_problems``.
@@ -361,6 +398,7 @@ def train_rl(
                 generator=rng,
                 updates_done=step * config.updates_per_batch,
                 ref_model=ref_model,
+                fork_probability=fork_probability,
             )
         )
         last = step + 1 == config.steps

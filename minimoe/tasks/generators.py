@@ -313,6 +313,57 @@ def _apply(
     return a + b, f"{a_text}+{b_text}", _SUM
 
 
+class Remainder(Task):
+    """Find the remainder of ``a`` divided by ``d`` by subtracting ``d`` again and again: a long
+    answer whose length varies with the problem, and whose success turns on one rare token.
+
+    The prompt writes the division as in long division, ``d)a``; the steps list the running
+    value after each subtraction, and the answer is the first value below ``d``, i.e. ``a mod d``.
+    Each problem draws its divisor from 2..9 and its number of subtractions from 2..``difficulty``,
+    so worked answers run from about 6 to 120 tokens (difficulty 30). Nearly every token
+    is routine (the next value, a digit at a time); the decisive one is rare: after each value,
+    write ``,`` and go on, or ``#`` and stop. Stop one step early or late and the whole answer is
+    wrong. Those rare, low-probability "fork" tokens are the ones MiniMax-M1 argues PPO's clip
+    starves and CISPO keeps (§3.1 of its report).
+
+    The problem space is small (about 1,300 problems at difficulty 30, a tenth of them in the
+    evaluation split), so ask ``make_dataset`` for at most about 1,000 training and 100
+    evaluation problems.
+
+    Example::
+
+        prompt  "7)53:"     target  "46,39,32,25,18,11,4#4<eos>"
+    """
+
+    name = "remainder"
+    min_difficulty, max_difficulty, default_difficulty = 2, 60, 30
+
+    def sample(self) -> Problem:
+        divisor = self.rng.randint(2, 9)
+        steps = self.rng.randint(2, self.difficulty)
+        return self.problem(divisor * steps + self.rng.randint(0, divisor - 1), divisor)
+
+    def problem(self, a: int, divisor: int) -> Problem:
+        """The problem ``a mod divisor`` with its subtractions, e.g. ``problem(53, 7)``."""
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in (a, divisor)) or not (
+            2 <= divisor <= 9 and a >= divisor
+        ):
+            raise ValueError(
+                f"need ints with 2 <= divisor <= 9 and a >= divisor, got {a!r} and {divisor!r}"
+            )
+        values = list(range(a - divisor, -1, -divisor))
+        return Problem(
+            prompt=f"{divisor}){a}{THINK_MARKER}",
+            answer=str(a % divisor),
+            target=_solution(",".join(map(str, values)), str(a % divisor)),
+            task=self.name,
+        )
+
+    @staticmethod
+    def verify(problem: Problem, completion: str) -> float:
+        return verify_exact(completion, problem.answer)
+
+
 class Sorting(Task):
     """Sort a string of ``difficulty`` digits (repeats allowed) in ascending order.
 
@@ -351,7 +402,9 @@ class Sorting(Task):
         return problem.answer  # every ordering of the same digits
 
 
-TASKS: dict[str, type[Task]] = {task.name: task for task in (Arithmetic, Countdown, Sorting)}
+TASKS: dict[str, type[Task]] = {
+    task.name: task for task in (Arithmetic, Countdown, Remainder, Sorting)
+}
 
 
 def split_of(problem: Problem) -> str:
