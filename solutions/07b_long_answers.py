@@ -301,7 +301,9 @@ from minimoe.recipes import REMAINDER_COMPARISON_FILE, load_comparison, plot_com
 shipped = load_comparison(REMAINDER_COMPARISON_FILE)
 analysis = shipped["analysis"]
 print(shipped["command"])
-print(f"wall time {shipped['wall_seconds'] / 60:.1f} min on a 2-core CPU (2 threads, a quiet machine)")
+print(
+    f"wall time {shipped['wall_seconds'] / 60:.1f} min on a 2-core CPU (2 threads, a quiet machine)"
+)
 plot_comparison(shipped)
 plt.show()
 
