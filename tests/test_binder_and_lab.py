@@ -46,12 +46,13 @@ from pathlib import Path
 
 import pytest
 
+from minimoe import course
 from minimoe.env import PACKAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-STUDENT_NOTEBOOKS = sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+STUDENT_NOTEBOOKS = [lesson.student.name for lesson in course.lessons(ROOT)]
 # The index that real Binder uses for the CPU build of torch (unreachable from these machines).
 TORCH_INDEX = "download.pytorch.org"
 # Packages whose versions decide a kernel's memory: they must match the nbval environment's.
@@ -161,7 +162,7 @@ def test_binder_environment_passes_doctor(binder):
     assert rows["device"] == "cpu", done.stdout
     for package in PACKAGES:
         assert rows[package] != "not installed", done.stdout
-    count = len(list((binder.repo / "solutions").glob("[0-9][0-9]_*.py")))
+    count = len(course.lessons(binder.repo))
     assert rows["notebooks"].startswith(f"{count} lessons built and up to date"), done.stdout
 
 

@@ -21,9 +21,9 @@ from minimoe import course
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(
-    p.relative_to(ROOT).as_posix()
-    for folder in ("lessons", "solutions")
-    for p in (ROOT / folder).glob("[0-9][0-9]_*.ipynb")
+    notebook.relative_to(ROOT).as_posix()
+    for lesson in course.lessons(ROOT)
+    for notebook in (lesson.student, lesson.solution)
 )
 
 # Runs the cell file given as argv[1] with subprocess.run recorded instead of executed, and prints

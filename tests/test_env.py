@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from minimoe import env
+from minimoe import course, env
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,7 +60,7 @@ def test_every_lesson_that_builds_a_model_uses_best_device():
     builds_a_model = re.compile(r"\bMiniMoE\(|\bload_checkpoint\(|\bRecallRun\(")
     missing = [
         source.name
-        for source in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.py"))
+        for source in (lesson.source for lesson in course.lessons(ROOT))
         if builds_a_model.search(text := source.read_text()) and "best_device()" not in text
     ]
     assert not missing, f"these lessons build a model but never call best_device(): {missing}"
