@@ -52,6 +52,7 @@ class Recipe:
             )
         return dataclasses.replace(
             self,
+            difficulty=min(self.difficulty, 10),  # long-answer tasks: shorter answers, seconds
             train_size=200,
             eval_size=16,
             sft=dataclasses.replace(self.sft, steps=10, batch_size=16, eval_every=0, warmup=2),
