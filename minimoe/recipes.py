@@ -418,6 +418,7 @@ CLIP_KEYS = (
 
 
 def _mean_std(values: list[float]) -> list[float]:
+    """[mean, standard deviation] of ``values`` (the deviation is 0 for a single value)."""
     tensor = torch.tensor([float(v) for v in values])
     spread = tensor.std().item() if len(tensor) > 1 else 0.0
     return [tensor.mean().item(), spread]
@@ -511,7 +512,7 @@ def plot_comparison(record: dict, axes=None):
             ax.plot(steps, values.mean(0), marker="o", label=loss)
             ax.fill_between(steps, values.min(0).values, values.max(0).values, alpha=0.2)
         for ax, key in zip(
-            axes[2:6] if analysis else axes[2:3], ("reward", "response_length", "entropy")
+            axes[2:5] if analysis else axes[2:3], ("reward", "response_length", "entropy")
         ):
             values = torch.tensor([[h[key] for h in r["history"]] for r in runs])
             steps = [h["step"] for h in runs[0]["history"]]
@@ -602,7 +603,5 @@ def summarize_over_seeds(
         mine = [r for r in rows if r["loss"] == loss]
         out[loss] = {}
         for key in keys:
-            values = torch.tensor([float(r[key]) for r in mine])
-            spread = values.std().item() if len(values) > 1 else 0.0
-            out[loss][key] = (values.mean().item(), spread)
+            out[loss][key] = tuple(_mean_std([r[key] for r in mine]))
     return out
